@@ -1,0 +1,72 @@
+// Stored form of a column: chunks of rows as raw little-endian typed-array bytes (loaded back
+// without parsing), and a string column's dictionary as JSON chunks.
+import type { Column, ColumnType } from './column.js';
+
+export const CHUNK_ROWS = 65_536;
+export const DICT_CHUNK_ENTRIES = 65_536;
+
+export type ChunkKind = 'values' | 'codes' | 'dict';
+
+export interface EncodedChunk {
+  kind: ChunkKind;
+  chunk: number;
+  count: number;
+  data: Uint8Array;
+}
+
+function bytesOf(view: Float64Array | Int32Array): Uint8Array {
+  // A copy: the stored bytes must not alias the live table.
+  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
+export function encodeColumn(col: Column): EncodedChunk[] {
+  const out: EncodedChunk[] = [];
+  const rows = col.type === 'string' ? col.codes.length : col.values.length;
+  for (let start = 0, i = 0; start < rows; start += CHUNK_ROWS, i++) {
+    const end = Math.min(rows, start + CHUNK_ROWS);
+    const part = col.type === 'string' ? col.codes.subarray(start, end) : col.values.subarray(start, end);
+    out.push({ kind: col.type === 'string' ? 'codes' : 'values', chunk: i, count: end - start, data: bytesOf(part) });
+  }
+  if (col.type === 'string') {
+    const encoder = new TextEncoder();
+    for (let start = 0, i = 0; start < col.dict.length; start += DICT_CHUNK_ENTRIES, i++) {
+      const part = col.dict.slice(start, start + DICT_CHUNK_ENTRIES);
+      out.push({ kind: 'dict', chunk: i, count: part.length, data: encoder.encode(JSON.stringify(part)) });
+    }
+  }
+  return out;
+}
+
+/** Rebuilds a column from its chunks (any order). */
+export function decodeColumn(name: string, type: ColumnType, rowCount: number, chunks: EncodedChunk[]): Column {
+  const byKind = (kind: ChunkKind) => chunks.filter((c) => c.kind === kind).sort((a, b) => a.chunk - b.chunk);
+  if (type === 'string') {
+    const codes = new Int32Array(rowCount);
+    let offset = 0;
+    for (const c of byKind('codes')) {
+      const aligned = c.data.byteOffset % 4 === 0 ? c.data : c.data.slice();
+      codes.set(new Int32Array(aligned.buffer, aligned.byteOffset, c.count), offset);
+      offset += c.count;
+    }
+    const dict: string[] = [];
+    const decoder = new TextDecoder();
+    for (const c of byKind('dict')) for (const s of JSON.parse(decoder.decode(c.data)) as string[]) dict.push(s);
+    return { name, type, codes, dict };
+  }
+  const values = new Float64Array(rowCount);
+  let offset = 0;
+  for (const c of byKind('values')) {
+    const aligned = c.data.byteOffset % 8 === 0 ? c.data : c.data.slice();
+    values.set(new Float64Array(aligned.buffer, aligned.byteOffset, c.count), offset);
+    offset += c.count;
+  }
+  return { name, type, values };
+}
+
+/** Bytes a decoded column holds in memory (for the cache's budget). */
+export function columnBytes(col: Column): number {
+  if (col.type !== 'string') return col.values.byteLength;
+  let dictBytes = 0;
+  for (const s of col.dict) dictBytes += 16 + s.length * 2;
+  return col.codes.byteLength + dictBytes;
+}

@@ -1,0 +1,99 @@
+// Dataset rows. Every query is scoped to the owner: another user's id simply is not found.
+import type { Db, DbProvider } from './client.js';
+import type { ColumnMeta, SheetInfo } from '../modules/ingest/ingest.types.js';
+
+export interface DatasetRecord {
+  id: string;
+  userId: string;
+  name: string;
+  description: string | null;
+  originalFilename: string;
+  format: string;
+  sizeBytes: number;
+  status: 'processing' | 'ready' | 'failed';
+  progress: number;
+  error: string | null;
+  rowCount: number;
+  columnCount: number;
+  columns: ColumnMeta[];
+  sheets: SheetInfo[] | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type DatasetSortField = 'name' | 'createdAt' | 'rowCount';
+
+const asRecord = (row: any): DatasetRecord => row as DatasetRecord;
+
+export function datasetsRepo(db: Db, provider: DbProvider) {
+  return {
+    async create(data: {
+      userId: string; name: string; description: string | null; originalFilename: string; format: string; sizeBytes: number;
+      status: DatasetRecord['status']; rowCount?: number; columnCount?: number; columns?: ColumnMeta[]; sheets?: SheetInfo[] | null;
+    }): Promise<DatasetRecord> {
+      const row = await db.dataset.create({
+        data: { ...data, columns: (data.columns ?? []) as any, sheets: (data.sheets ?? undefined) as any, progress: data.status === 'ready' ? 1 : 0 },
+      });
+      return asRecord(row);
+    },
+
+    async find(userId: string, id: string): Promise<DatasetRecord | null> {
+      const row = await db.dataset.findFirst({ where: { id, userId } });
+      return row ? asRecord(row) : null;
+    },
+
+    async list(userId: string, opts: { q?: string; limit: number; offset: number; sort: DatasetSortField; descending: boolean }) {
+      // Case-insensitive name search that works the same on SQLite and PostgreSQL:
+      // SQLite's LIKE ignores ASCII case; PostgreSQL needs `mode`, which the SQLite client lacks.
+      const where: any = { userId };
+      if (opts.q) where.name = { contains: opts.q, ...(provider === 'postgresql' ? { mode: 'insensitive' } : {}) };
+      const [total, rows] = await Promise.all([
+        db.dataset.count({ where }),
+        db.dataset.findMany({
+          where,
+          orderBy: [{ [opts.sort]: opts.descending ? 'desc' : 'asc' }, { id: 'asc' }],
+          skip: opts.offset,
+          take: opts.limit,
+        }),
+      ]);
+      return { total, rows: rows.map(asRecord) };
+    },
+
+    async update(userId: string, id: string, data: Partial<Pick<DatasetRecord, 'name' | 'description' | 'columns' | 'version' | 'rowCount' | 'columnCount'>>) {
+      const { count } = await db.dataset.updateMany({ where: { id, userId }, data: data as any });
+      return count > 0;
+    },
+
+    /** Progress of a background ingest; only while it is still processing. */
+    setProgress: (id: string, progress: number) =>
+      db.dataset.updateMany({ where: { id, status: 'processing' }, data: { progress } }),
+
+    /** Marks a processing dataset ready with its metadata; false if it is no longer processing (deleted or failed meanwhile). */
+    async markReady(id: string, meta: { rowCount: number; columnCount: number; columns: ColumnMeta[]; sheets: SheetInfo[] | null; format: string }) {
+      const { count } = await db.dataset.updateMany({
+        where: { id, status: 'processing' },
+        data: { ...meta, columns: meta.columns as any, sheets: (meta.sheets ?? undefined) as any, status: 'ready', progress: 1, error: null },
+      });
+      return count > 0;
+    },
+
+    markFailed: (id: string, error: string) =>
+      db.dataset.updateMany({ where: { id, status: 'processing' }, data: { status: 'failed', error } }),
+
+    /** After a restart nothing is ingesting: fail what was left processing (its content is removed by the caller). */
+    async failInterrupted(reason: string): Promise<string[]> {
+      const stuck = await db.dataset.findMany({ where: { status: 'processing' }, select: { id: true } });
+      if (stuck.length === 0) return [];
+      await db.dataset.updateMany({ where: { id: { in: stuck.map((s) => s.id) }, status: 'processing' }, data: { status: 'failed', error: reason } });
+      return stuck.map((s) => s.id);
+    },
+
+    async delete(userId: string, id: string): Promise<boolean> {
+      const { count } = await db.dataset.deleteMany({ where: { id, userId } });
+      return count > 0;
+    },
+  };
+}
+export type DatasetsRepo = ReturnType<typeof datasetsRepo>;
+

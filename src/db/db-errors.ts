@@ -1,0 +1,13 @@
+// Recognizes "the database is unreachable" among the shapes Prisma and its driver adapters throw.
+const DOWN_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P03', '08006', '08001', '08003']);
+const DOWN_TEXT = /DatabaseNotReachable|ConnectionClosed|Connection terminated|connect ECONNREFUSED|Can't reach database|timeout exceeded when trying to connect|Connection refused|server closed the connection|SocketTimeout|TooManyConnections/i;
+
+export function isDatabaseDown(err: unknown): boolean {
+  for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (typeof e.code === 'string' && DOWN_CODES.has(e.code)) return true;
+    if (e.errorCode && DOWN_CODES.has(e.errorCode)) return true;
+    if (e.kind && /DatabaseNotReachable|ConnectionClosed|SocketTimeout|TooManyConnections/.test(String(e.kind))) return true;
+    if (typeof e.message === 'string' && DOWN_TEXT.test(e.message)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,53 @@
+import type { Db } from './client.js';
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  userId: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+const keyFields = { id: true, userId: true, prefix: true, createdAt: true, lastUsedAt: true } as const;
+const userFields = { id: true, email: true, name: true, createdAt: true } as const;
+
+export function usersRepo(db: Db) {
+  return {
+    findByEmail: (email: string): Promise<UserRecord | null> => db.user.findUnique({ where: { email }, select: userFields }),
+    findById: (id: string): Promise<UserRecord | null> => db.user.findUnique({ where: { id }, select: userFields }),
+
+    /** Creates the user and their first key in one transaction (no user without a key). */
+    async createWithKey(user: { email: string; name: string }, key: { prefix: string; hash: string }) {
+      return db.$transaction(async (tx) => {
+        const created = await tx.user.create({ data: user, select: userFields });
+        const apiKey = await tx.apiKey.create({ data: { ...key, userId: created.id }, select: keyFields });
+        return { user: created, apiKey };
+      });
+    },
+
+    createKey: (userId: string, key: { prefix: string; hash: string }): Promise<ApiKeyRecord> =>
+      db.apiKey.create({ data: { ...key, userId }, select: keyFields }),
+
+    listKeys: (userId: string): Promise<ApiKeyRecord[]> =>
+      db.apiKey.findMany({ where: { userId }, select: keyFields, orderBy: { createdAt: 'asc' } }),
+
+    /** Deletes a key of this user; false when there is none with that id for them. */
+    async deleteKey(userId: string, keyId: string): Promise<boolean> {
+      const { count } = await db.apiKey.deleteMany({ where: { id: keyId, userId } });
+      return count > 0;
+    },
+
+    findKeyByHash: (hash: string) =>
+      db.apiKey.findUnique({ where: { hash }, select: { ...keyFields, hash: true, user: { select: userFields } } }),
+
+    touchKey: (id: string, at: Date) => db.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } }),
+  };
+}
+export type UsersRepo = ReturnType<typeof usersRepo>;

@@ -1,0 +1,66 @@
+// Text encoding of an uploaded delimited file: detection and decoding to a JS string.
+import { isUtf8 } from 'node:buffer';
+import chardet from 'chardet';
+import type { Encoding } from './ingest.types.js';
+
+// UTF-16 without a BOM is recognised by its NUL bytes; this much is plenty to see the pattern.
+const UTF16_PROBE_BYTES = 4096;
+// chardet is only asked to name a single-byte code page; a sample keeps it cheap on big files.
+const CHARDET_SAMPLE_BYTES = 64 * 1024;
+
+/**
+ * Guesses the encoding of a text file: a BOM first, then UTF-16 by its NUL-byte pattern, then
+ * valid UTF-8, and otherwise a single-byte Western code page.
+ */
+export function detectEncoding(bytes: Uint8Array): Encoding {
+  const n = bytes.length;
+  if (n >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
+  if (n >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
+  if (n >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
+
+  // Before the UTF-8 check: UTF-16 text made of ASCII characters is also valid UTF-8 (NUL is legal there).
+  const utf16 = guessUtf16(bytes);
+  if (utf16) return utf16;
+
+  if (isUtf8(bytes)) return 'utf-8';
+
+  // Everything else is read as windows-1252 (WHATWG decodes 'latin1' that way too, which is what
+  // users mean); the label only tells which of the two the file looks like.
+  const sample = n > CHARDET_SAMPLE_BYTES ? bytes.subarray(0, CHARDET_SAMPLE_BYTES) : bytes;
+  if (chardet.detect(sample) === 'windows-1252') return 'windows-1252';
+  // 0x80–0x9F are control codes in ISO-8859-1 but curly quotes, dashes and € in windows-1252.
+  for (let i = 0; i < sample.length; i++) {
+    const b = sample[i];
+    if (b >= 0x80 && b <= 0x9f) return 'windows-1252';
+  }
+  return 'latin1';
+}
+
+function guessUtf16(bytes: Uint8Array): Encoding | null {
+  const m = Math.min(bytes.length, UTF16_PROBE_BYTES) & ~1;
+  if (m < 2) return null;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < m; i += 2) {
+    if (bytes[i] === 0) evenNul++;
+    if (bytes[i + 1] === 0) oddNul++;
+  }
+  const pairs = m / 2;
+  // Mostly-ASCII UTF-16 has a NUL in nearly every pair, always on the same side; real text in an
+  // 8-bit encoding has none. Requiring a clear majority tolerates some non-Latin characters.
+  if (oddNul >= pairs * 0.4 && evenNul <= pairs * 0.05) return 'utf-16le';
+  if (evenNul >= pairs * 0.4 && oddNul <= pairs * 0.05) return 'utf-16be';
+  return null;
+}
+
+/**
+ * Decodes the bytes as the given encoding (invalid sequences become U+FFFD: an encoding the user
+ * named is taken at its word) and drops a leading byte order mark.
+ */
+export function decodeText(bytes: Uint8Array, encoding: Encoding): string {
+  // 'latin1' is a WHATWG label of windows-1252, so both names decode the same way here.
+  const text = new TextDecoder(encoding).decode(bytes);
+  // TextDecoder already drops one BOM of its own encoding; a second one (some tools prepend one to
+  // text that had one) would otherwise end up in the first header name.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

@@ -1,0 +1,167 @@
+// What one non-missing cell looks like: the type family it belongs to and its stored value.
+// The table builder ORs these kinds over a whole column and picks the narrowest type that fits.
+
+/** Kind bits (a column's kind is the OR over its cells). */
+export const K_BOOLEAN = 1;
+export const K_INTEGER = 2;
+export const K_NUMBER = 4;
+export const K_DATE = 8;
+export const K_DATETIME = 16;
+export const K_STRING = 32;
+
+import type { ColumnType } from '../../core/column.js';
+
+const NUMERIC = K_INTEGER | K_NUMBER;
+const TIME = K_DATE | K_DATETIME;
+
+/** The narrowest column type for the OR of its cells' kinds; a column with no values is `string`. */
+export function typeOfKinds(kinds: number): ColumnType {
+  // Nothing but missing cells: nothing to infer from, and `string` accepts whatever comes later
+  // (a user can still retype the column with PATCH).
+  if (kinds === 0 || kinds & K_STRING) return 'string';
+  if (kinds === K_BOOLEAN) return 'boolean';
+  if ((kinds & ~NUMERIC) === 0) return kinds & K_NUMBER ? 'number' : 'integer';
+  if ((kinds & ~TIME) === 0) return kinds & K_DATETIME ? 'datetime' : 'date';
+  return 'string'; // families mixed (e.g. numbers and dates): text is the only faithful type
+}
+
+/** True when a column with these kinds can no longer be anything but `string`. */
+export function isStringKinds(kinds: number): boolean {
+  return typeOfKinds(kinds) === 'string' && kinds !== 0;
+}
+
+const MAX_SAFE = 2 ** 53;
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (any year 0..9999; Date.UTC maps 0..99 to 19xx). */
+export function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
+function dateMs(y: number, m: number, d: number): number {
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return NaN;
+  return daysFromCivil(y, m, d) * DAY_MS;
+}
+
+const MONTHS = new Map<string, number>();
+['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november',
+  'december'].forEach((name, i) => {
+  MONTHS.set(name, i + 1);
+  MONTHS.set(name.slice(0, 3), i + 1);
+});
+MONTHS.set('sept', 9);
+
+// Numbers: optional sign, digits with an optional fraction and exponent, or a bare fraction (".5").
+// No thousands separators, no hex, no "inf": those stay text.
+const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER_RE = /^[+-]?\d+$/;
+// A leading zero followed by another digit in the integer part (007, 08123, 01.5): an identifier, not a number.
+const LEADING_ZERO_RE = /^[+-]?0\d/;
+const ISO_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATETIME_RE =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+const US_DATE_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+const MON_D_Y_RE = /^([A-Za-z]{3,9})\.? +(\d{1,2}),? +(\d{4})$/;
+const D_MON_Y_RE = /^(\d{1,2}) +([A-Za-z]{3,9})\.?,? +(\d{4})$/;
+
+let lastValue = 0;
+
+/** The stored value of the cell last classified by `classifyText` (meaningless for K_STRING). */
+export function classifiedValue(): number {
+  return lastValue;
+}
+
+/**
+ * Classifies a non-missing text cell, already trimmed. Returns its kind; its value (number, 1/0, epoch ms)
+ * is then in `classifiedValue()` — a module variable instead of an object, so no allocation per cell.
+ */
+export function classifyText(t: string): number {
+  const n = t.length;
+  if (n === 0) return K_STRING;
+  const c = t.charCodeAt(0);
+  const isDigit = c >= 48 && c <= 57;
+  if (isDigit || c === 45 || c === 43 || c === 46) {
+    if (NUMBER_RE.test(t)) {
+      if (LEADING_ZERO_RE.test(t)) return K_STRING;
+      const v = Number(t);
+      if (INTEGER_RE.test(t) && Math.abs(v) <= MAX_SAFE) {
+        lastValue = v + 0; // -0 → 0: an integer has no negative zero
+        return K_INTEGER;
+      }
+      lastValue = v;
+      return Number.isFinite(v) ? K_NUMBER : K_STRING; // "1e999" overflows: keep the text
+    }
+    if (!isDigit) return K_STRING;
+    return classifyDate(t);
+  }
+  const lower = c | 0x20;
+  if (lower >= 97 && lower <= 122) {
+    if (n === 4 || n === 5) {
+      const l = t.toLowerCase();
+      if (l === 'true') {
+        lastValue = 1;
+        return K_BOOLEAN;
+      }
+      if (l === 'false') {
+        lastValue = 0;
+        return K_BOOLEAN;
+      }
+    }
+    const m = MON_D_Y_RE.exec(t);
+    if (m) {
+      const month = MONTHS.get(m[1].toLowerCase());
+      if (month !== undefined) return date(+m[3], month, +m[2]);
+    }
+  }
+  return K_STRING;
+}
+
+function date(y: number, m: number, d: number): number {
+  const ms = dateMs(y, m, d);
+  if (ms !== ms) return K_STRING;
+  lastValue = ms;
+  return K_DATE;
+}
+
+function classifyDate(t: string): number {
+  let m = ISO_DATE_RE.exec(t);
+  if (m) return date(+m[1], +m[2], +m[3]);
+  m = ISO_DATETIME_RE.exec(t);
+  if (m) {
+    const day = dateMs(+m[1], +m[2], +m[3]);
+    const h = +m[4];
+    const min = +m[5];
+    const s = m[6] === undefined ? 0 : +m[6];
+    if (day !== day || h > 23 || min > 59 || s > 59) return K_STRING;
+    // Fractions beyond milliseconds are cut (the API returns milliseconds), as Date.parse does.
+    const ms = m[7] === undefined ? 0 : +(m[7] + '00').slice(0, 3);
+    let offset = 0;
+    const z = m[8];
+    if (z !== undefined && z !== 'Z' && z !== 'z') {
+      const oh = +z.slice(1, 3);
+      const om = z.length > 3 ? +z.slice(z.length - 2) : 0;
+      if (oh > 23 || om > 59) return K_STRING;
+      offset = (z.charCodeAt(0) === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
+    }
+    lastValue = day + h * 3_600_000 + min * 60_000 + s * 1000 + ms - offset;
+    return K_DATETIME;
+  }
+  m = US_DATE_RE.exec(t);
+  if (m) return date(+m[3], +m[1], +m[2]);
+  m = D_MON_Y_RE.exec(t);
+  if (m) {
+    const month = MONTHS.get(m[2].toLowerCase());
+    if (month !== undefined) return date(+m[3], month, +m[1]);
+  }
+  return K_STRING;
+}

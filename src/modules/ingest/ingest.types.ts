@@ -1,0 +1,73 @@
+// What the ingest layer takes and gives back. Parsers turn bytes into a typed columnar Table.
+import type { ColumnType, Table } from '../../core/column.js';
+
+export const DATASET_FORMATS = ['csv', 'tsv', 'json', 'ndjson', 'xlsx', 'xls', 'ods'] as const;
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+
+export const ENCODINGS = ['utf-8', 'utf-16le', 'utf-16be', 'latin1', 'windows-1252'] as const;
+export type Encoding = (typeof ENCODINGS)[number];
+
+export interface IngestLimits {
+  maxRows: number;
+  maxColumns: number;
+  maxCellBytes: number;
+}
+
+export interface IngestOptions {
+  /** The uploaded file's name (only breaks ties between text formats). */
+  filename: string;
+  /** Excel sheet name or 0-based index; default the first sheet. */
+  sheet?: string | number;
+  /** ',' ';' '|' or '\t'; default sniffed. */
+  delimiter?: string;
+  /** Default detected. */
+  encoding?: Encoding;
+  /** First row is the header (default true). */
+  header: boolean;
+  limits: IngestLimits;
+  /** Called now and then with the fraction done (0..1). */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface ColumnMeta {
+  name: string;
+  type: ColumnType;
+  nullCount: number;
+  distinctCount: number;
+}
+
+export interface SheetInfo {
+  name: string;
+  rowCount?: number;
+}
+
+export interface IngestResult {
+  format: DatasetFormat;
+  encoding: Encoding | null;
+  delimiter: string | null;
+  sheets: SheetInfo[] | null;
+  table: Table;
+  columns: ColumnMeta[];
+}
+
+export interface InspectResult {
+  format: DatasetFormat;
+  encoding: Encoding | null;
+  delimiter: string | null;
+  sheets: SheetInfo[] | null;
+  columns: { name: string; type: ColumnType; sample: unknown[] }[];
+  previewRows: Record<string, unknown>[];
+}
+
+/**
+ * Receives a table's cells as a parser reads them, row by row (implemented by the table builder,
+ * which infers each column's type over the whole column as the rows go by).
+ */
+export interface CellSink {
+  /** A text cell (CSV/TSV field, Excel text cell): missing markers and type inference apply. */
+  text(column: number, value: string): void;
+  /** A typed cell from JSON or Excel: number, boolean, Date (Excel date cell), string or null. */
+  value(column: number, value: unknown): void;
+  /** Ends the row: columns not given in this row are missing. */
+  endRow(): void;
+}
