@@ -1,0 +1,70 @@
+// Equal-width bins as numpy.histogram makes them (numpy 1.24 `histogram`, `linspace`):
+//   edges over [min, max] of the non-missing values: edges[i] = i·step + min, step = (max − min)/bins,
+//   the last edge set to max; when min = max the range is widened to [min − 0.5, max + 0.5].
+//   A value v falls in bin j when edges[j] ≤ v < edges[j+1]; the last bin is closed (v = max is in it).
+// Shared by chart-data (histogram, binned heatmap axes) and usable by analysis/histogram.
+
+export interface Bins {
+  /** n + 1 ascending edges. */
+  edges: Float64Array;
+  count: number;
+}
+
+/** numpy's equal-width edges for `bins` bins over [min, max] (finite min ≤ max). */
+export function equalWidthEdges(min: number, max: number, bins: number): Bins {
+  let lo = min;
+  let hi = max;
+  if (lo === hi) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
+  const step = (hi - lo) / bins;
+  const edges = new Float64Array(bins + 1);
+  for (let i = 0; i < bins; i++) edges[i] = i * step + lo;
+  edges[bins] = hi;
+  return { edges, count: bins };
+}
+
+/**
+ * The bin of v (−1 when v is missing or outside the edges). The estimate is numpy's
+ * `(v − first) · (n / (last − first))`, then settled against the edges themselves, so the answer is
+ * exactly the j with edges[j] ≤ v < edges[j+1] (last bin closed), as numpy.histogram counts.
+ */
+export function binIndex(bins: Bins, v: number): number {
+  const { edges, count } = bins;
+  const first = edges[0];
+  const last = edges[count];
+  if (!(v >= first && v <= last)) return -1;
+  let j = Math.floor((v - first) * (count / (last - first)));
+  if (j >= count) j = count - 1;
+  while (j > 0 && v < edges[j]) j--;
+  while (j < count - 1 && v >= edges[j + 1]) j++;
+  return j;
+}
+
+/** Smallest and largest non-missing value of the selected rows (null when there is none). */
+export function valueRange(values: Float64Array, rows: Int32Array | null): { min: number; max: number } | null {
+  const n = rows ? rows.length : values.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[rows ? rows[i] : i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return min <= max ? { min, max } : null;
+}
+
+/**
+ * Bins for the selected rows of a value column (numpy's edges over their range), with each row's bin
+ * index (−1 for missing), or null when no row has a value.
+ */
+export function binColumn(values: Float64Array, rows: Int32Array | null, bins: number): { bins: Bins; index: Int32Array } | null {
+  const range = valueRange(values, rows);
+  if (!range) return null;
+  const b = equalWidthEdges(range.min, range.max, bins);
+  const n = rows ? rows.length : values.length;
+  const index = new Int32Array(n);
+  for (let i = 0; i < n; i++) index[i] = binIndex(b, values[rows ? rows[i] : i]);
+  return { bins: b, index };
+}
