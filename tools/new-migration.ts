@@ -25,7 +25,7 @@ async function loadEngine() {
   const bgUrl = import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
   const bg: any = await import(bgUrl);
   const wasmPath = join(dirname(fileURLToPath(bgUrl)), 'schema_engine_bg.wasm');
-  const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': bg });
+  const { instance } = await (globalThis as any).WebAssembly.instantiate(readFileSync(wasmPath), { './schema_engine_bg.js': bg });
   bg.__wbg_set_wasm(instance.exports);
   (instance.exports as any).__wbindgen_start();
   return bg;

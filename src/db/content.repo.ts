@@ -33,6 +33,10 @@ export function contentRepo(db: Db) {
       await db.datasetChunk.deleteMany({ where: keep === null ? { datasetId } : { datasetId, version: { not: keep } } });
     },
 
+    async deleteVersion(datasetId: string, version: number): Promise<void> {
+      await db.datasetChunk.deleteMany({ where: { datasetId, version } });
+    },
+
     /** Copies unchanged columns into a new version inside the database (no round trip through Node). */
     async copyColumns(datasetId: string, fromVersion: number, toVersion: number, columns: number[]): Promise<void> {
       if (columns.length === 0) return;

@@ -60,8 +60,9 @@ export function datasetsRepo(db: Db, provider: DbProvider) {
       return { total, rows: rows.map(asRecord) };
     },
 
-    async update(userId: string, id: string, data: Partial<Pick<DatasetRecord, 'name' | 'description' | 'columns' | 'version' | 'rowCount' | 'columnCount'>>) {
-      const { count } = await db.dataset.updateMany({ where: { id, userId }, data: data as any });
+    /** Updates a dataset if it is still at `expectedVersion` (two concurrent changes cannot both win). */
+    async update(userId: string, id: string, expectedVersion: number, data: Partial<Pick<DatasetRecord, 'name' | 'description' | 'columns' | 'version'>>) {
+      const { count } = await db.dataset.updateMany({ where: { id, userId, version: expectedVersion }, data: data as any });
       return count > 0;
     },
 

@@ -21,6 +21,10 @@ export function toAppError(err: unknown, maxUploadMb: number): AppError {
     if (e.code === 'LIMIT_UNEXPECTED_FILE') return AppError.validation([{ path: e.field ?? 'file', message: 'Send one file, in the field named "file".' }]);
     return AppError.validation([{ path: e.field ?? 'file', message: e.message }]);
   }
+  // busboy (under multer): a multipart body that is cut off or badly formed.
+  if (/^(Malformed part header|Unexpected end of form|Multipart: Boundary not found|Malformed urlencoded form)/.test(e.message ?? '')) {
+    return AppError.validation([{ path: 'file', message: 'The multipart body is cut off or badly formed. Send the file again.' }]);
+  }
   if (e.type === 'entity.too.large') return new AppError('FILE_TOO_LARGE', 'The request body is larger than 1 MB.');
   if (e.type === 'entity.parse.failed') return AppError.validation([{ path: 'body', message: 'The body is not valid JSON.' }]);
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return AppError.validation([{ path: 'body', message: 'Send the body as UTF-8 JSON.' }]);

@@ -1,0 +1,122 @@
+// Builds the service: database, repositories, services and the Express app around them.
+// Used by server.ts and by the tests (which get the same app on a fresh database).
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import cors from 'cors';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createDb, providerOf, type Db } from './db/client.js';
+import { contentRepo } from './db/content.repo.js';
+import { datasetsRepo } from './db/datasets.repo.js';
+import { usersRepo } from './db/users.repo.js';
+import { AppError } from './errors.js';
+import { authenticate } from './http/auth.js';
+import { mountEndpoints, type Endpoint } from './http/endpoint.js';
+import { errorHandler } from './http/error-handler.js';
+import { rateLimits } from './http/rate-limit.js';
+import { requestId } from './http/request-id.js';
+import { uploadMiddleware } from './http/upload.js';
+import { createLogger } from './logger.js';
+import { datasetsEndpoints } from './modules/datasets/datasets.router.js';
+import { datasetsService, type Ingester } from './modules/datasets/datasets.service.js';
+import { tableStore } from './modules/datasets/table-store.js';
+import { healthEndpoint } from './modules/health/health.router.js';
+import { ingestFile, inspectFile } from './modules/ingest/ingest.js';
+import { usersEndpoints } from './modules/users/users.router.js';
+import { usersService } from './modules/users/users.service.js';
+
+const MB = 1024 * 1024;
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Where multipart uploads are spooled (default ./uploads). */
+  uploadDir?: string;
+  ingester?: Ingester;
+}
+
+export interface EndpointGroup {
+  basePath: string;
+  endpoints: Endpoint[];
+}
+
+export async function createApp(config: Config, options: AppOptions = {}) {
+  const logger = options.logger ?? createLogger(config);
+  const db: Db = await createDb(config.DATABASE_URL);
+  const provider = providerOf(config.DATABASE_URL);
+
+  const users = usersRepo(db);
+  const store = tableStore(contentRepo(db), config.CACHE_MB);
+  const ingester: Ingester = options.ingester ?? { ingest: ingestFile, inspect: inspectFile };
+  const datasets = datasetsService(datasetsRepo(db, provider), store, ingester, {
+    limits: { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxCellBytes: config.MAX_CELL_BYTES },
+    asyncBytes: config.ASYNC_UPLOAD_MB * MB,
+    logger,
+  });
+  const upload = uploadMiddleware({ dir: options.uploadDir ?? resolve('uploads'), maxBytes: config.MAX_UPLOAD_MB * MB });
+
+  const publicEndpoints = usersEndpoints(usersService(users, { signupEnabled: config.SIGNUP_ENABLED })).filter((e) => e.auth === false);
+  const privateEndpoints = [
+    ...usersEndpoints(usersService(users, { signupEnabled: config.SIGNUP_ENABLED })).filter((e) => e.auth !== false),
+    ...datasetsEndpoints(datasets, upload),
+  ];
+  const health = healthEndpoint(db, VERSION);
+  const groups: EndpointGroup[] = [
+    { basePath: '/api/v1', endpoints: [...publicEndpoints, ...privateEndpoints] },
+    { basePath: '', endpoints: [health] },
+  ];
+
+  const app: Express = express();
+  app.disable('x-powered-by');
+  // Behind a PaaS router: the client's address is in X-Forwarded-For (one proxy hop).
+  app.set('trust proxy', 1);
+  app.use(requestId);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => String((res as Response).locals?.requestId ?? ''),
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }) },
+    }),
+  );
+  app.use(helmet());
+  app.use(cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'Content-Disposition'] }));
+
+  app.use(mountEndpoints([health]));
+
+  const api = express.Router();
+  if (config.RATE_LIMIT_ENABLED) api.use(rateLimits(config.RATE_LIMIT_PER_MINUTE));
+  api.use(express.json({ limit: '1mb' }));
+  api.use(mountEndpoints(publicEndpoints));
+  // Authentication first: without a valid key, every other /api/v1 request is a 401 (before 400/404/405).
+  api.use(authenticate(users));
+  api.use(mountEndpoints(privateEndpoints));
+  app.use('/api/v1', api);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new AppError('NOT_FOUND', `There is nothing at ${req.method} ${req.path.slice(0, 200)}.`));
+  });
+  app.use(errorHandler(logger, { isProduction: config.isProduction, maxUploadMb: config.MAX_UPLOAD_MB }));
+
+  // Whatever a previous run left half-done cannot finish now.
+  const interrupted = await datasets.failInterrupted();
+  if (interrupted > 0) logger.warn({ interrupted }, 'marked interrupted uploads as failed');
+
+  return {
+    app,
+    db,
+    logger,
+    groups,
+    datasets,
+    store,
+    async close(): Promise<void> {
+      await datasets.idle();
+      await db.$disconnect();
+    },
+  };
+}
+export type StatlasApp = Awaited<ReturnType<typeof createApp>>;

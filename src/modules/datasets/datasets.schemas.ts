@@ -1,0 +1,141 @@
+// Request and response shapes of the Datasets section (API.md). The same schemas validate
+// requests and describe them in /openapi.json.
+import { z } from 'zod';
+import { COLUMN_TYPES } from '../../core/column.js';
+import { DATASET_FORMATS, ENCODINGS } from '../ingest/ingest.types.js';
+
+export const ROWS_DEFAULT_LIMIT = 100;
+export const ROWS_MAX_LIMIT = 10_000;
+export const LIST_DEFAULT_LIMIT = 20;
+export const LIST_MAX_LIMIT = 100;
+
+/** A page size: a larger value is clamped to `max` (page.limit shows the value applied). */
+export const pageLimit = (fallback: number, max: number) =>
+  z.coerce
+    .number({ message: 'Expected a number.' })
+    .int('Expected a whole number.')
+    .min(0, 'Must be 0 or more.')
+    .default(fallback)
+    .transform((v) => Math.min(v, max))
+    .describe(`Page size, default ${fallback}; values above ${max} are clamped to ${max}.`);
+
+export const pageOffset = z.coerce
+  .number({ message: 'Expected a number.' })
+  .int('Expected a whole number.')
+  .min(0, 'Must be 0 or more.')
+  .max(Number.MAX_SAFE_INTEGER)
+  .default(0);
+
+/** `columns=a,b` → ['a', 'b'] (names may not contain commas in this form). */
+export const columnList = z
+  .string()
+  .max(100_000)
+  .transform((s) => s.split(',').map((c) => c.trim()).filter((c) => c.length > 0))
+  .describe('Comma-separated column names.');
+
+export const filterParam = z
+  .union([z.string(), z.array(z.string())])
+  .describe('Repeatable `<column>:<op>:<value>` (or `<column>:isNull` / `<column>:notNull`). Ops: eq ne gt gte lt lte in nin between contains startsWith isNull notNull.');
+
+export const sortParam = z.string().max(10_000).describe('Comma-separated columns, `-` in front for descending. Missing values sort last.');
+
+export const idParams = z.strictObject({ id: z.string().min(1).max(100) });
+
+export const uploadFields = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional().describe('Default: the file name without its extension.'),
+  description: z.string().max(5000).optional(),
+  sheet: z.string().max(300).optional().describe('Excel/ODS sheet name or 0-based index; default the first sheet.'),
+  delimiter: z.string().max(5).optional().describe('`,` `;` `|` or a tab (a tab character or the word `tab`); default sniffed.'),
+  encoding: z.enum(ENCODINGS).optional().describe('Default: detected.'),
+  header: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('First row holds the column names.'),
+});
+
+export const listQuery = z.strictObject({
+  limit: pageLimit(LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT),
+  offset: pageOffset,
+  q: z.string().max(200).optional().describe('Part of the name (case-insensitive).'),
+  sort: z
+    .enum(['name', '-name', 'createdAt', '-createdAt', 'rowCount', '-rowCount'])
+    .default('-createdAt')
+    .describe('`name`, `createdAt` or `rowCount`; `-` in front for descending.'),
+});
+
+export const rowsQuery = z.strictObject({
+  limit: pageLimit(ROWS_DEFAULT_LIMIT, ROWS_MAX_LIMIT),
+  offset: pageOffset,
+  columns: columnList.optional(),
+  sort: sortParam.optional(),
+  filter: filterParam.optional(),
+});
+
+export const EXPORT_FORMATS = ['csv', 'json', 'xlsx'] as const;
+export const exportQuery = z.strictObject({
+  format: z.enum(EXPORT_FORMATS).default('csv'),
+  columns: columnList.optional(),
+  sort: sortParam.optional(),
+  filter: filterParam.optional(),
+});
+
+export const patchBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    description: z.string().max(5000).nullable().optional(),
+    columns: z
+      .array(
+        z.strictObject({
+          name: z.string().min(1).describe('The current column name.'),
+          type: z.enum(COLUMN_TYPES).optional().describe('New type; values that do not convert become null.'),
+          newName: z.string().trim().min(1).max(1000).optional(),
+        }),
+      )
+      .max(1000)
+      .optional(),
+  })
+  .describe('Rename the dataset or its columns, or change a column type.');
+
+const columnMeta = z.object({
+  name: z.string(),
+  type: z.enum(COLUMN_TYPES),
+  nullCount: z.number().int(),
+  distinctCount: z.number().int().describe('Distinct non-missing values.'),
+});
+
+export const datasetSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  originalFilename: z.string(),
+  format: z.enum(DATASET_FORMATS),
+  sizeBytes: z.number().int(),
+  status: z.enum(['processing', 'ready', 'failed']),
+  progress: z.number().min(0).max(1),
+  error: z.string().nullable(),
+  rowCount: z.number().int(),
+  columnCount: z.number().int(),
+  columns: z.array(columnMeta),
+  sheets: z.array(z.object({ name: z.string(), rowCount: z.number().int().optional() })).nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const patchedDatasetSchema = datasetSchema.extend({
+  conversions: z
+    .array(z.object({ column: z.string(), converted: z.number().int(), nulled: z.number().int() }))
+    .optional()
+    .describe('Per retyped column: values converted, and values that did not convert and became null.'),
+});
+
+export const pageSchema = z.object({ total: z.number().int(), limit: z.number().int(), offset: z.number().int() });
+export const datasetList = z.object({ data: z.array(datasetSchema), page: pageSchema });
+
+const cell = z.union([z.number(), z.boolean(), z.string(), z.null()]);
+export const rowsResponse = z.object({ data: z.array(z.record(z.string(), cell)), page: pageSchema });
+
+export const inspectResponse = z.object({
+  format: z.enum(DATASET_FORMATS),
+  encoding: z.enum(ENCODINGS).nullable(),
+  delimiter: z.string().nullable(),
+  sheets: z.array(z.object({ name: z.string(), rowCount: z.number().int().optional() })).nullable(),
+  columns: z.array(z.object({ name: z.string(), type: z.enum(COLUMN_TYPES), sample: z.array(cell) })),
+  previewRows: z.array(z.record(z.string(), cell)),
+});

@@ -1,0 +1,336 @@
+// Datasets: upload (in the request or in the background), list, read, change, delete, rows, export.
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { cellValue, type Table } from '../../core/column.js';
+import { nullAndDistinctCounts } from '../../core/column-stats.js';
+import { applyFilters, parseFilterQuery } from '../../core/filter-ops.js';
+import { parseSortParam, sortRows } from '../../core/sort.js';
+import type { DatasetRecord, DatasetsRepo } from '../../db/datasets.repo.js';
+import { AppError, type ParseLocation } from '../../errors.js';
+import { detectFormat } from '../ingest/detect-format.js';
+import type { IngestLimits, IngestOptions, IngestResult, InspectResult } from '../ingest/ingest.types.js';
+import { convertColumn } from './convert-column.js';
+import { datasetView, rowObject } from './dataset-view.js';
+import type { EXPORT_FORMATS } from './datasets.schemas.js';
+import { toCsv, toJson, toXlsx } from './export-writers.js';
+import type { TableStore } from './table-store.js';
+import { nameWithoutExtension, safeFilename } from './upload-names.js';
+import type { ColumnType } from '../../core/column.js';
+
+/** Parses files; in-process or in a worker thread, the service does not care. */
+export interface Ingester {
+  ingest(bytes: Uint8Array, opts: IngestOptions): Promise<IngestResult>;
+  inspect(bytes: Uint8Array, opts: IngestOptions): Promise<InspectResult>;
+}
+
+export interface UploadedFile {
+  path: string;
+  originalname: string;
+  size: number;
+}
+
+export interface UploadFields {
+  name?: string;
+  description?: string;
+  sheet?: string;
+  delimiter?: string;
+  encoding?: IngestOptions['encoding'];
+  header: boolean;
+}
+
+export interface DatasetsServiceOptions {
+  limits: IngestLimits;
+  /** Files larger than this are ingested in the background (202). */
+  asyncBytes: number;
+  logger: Logger;
+}
+
+/** Progress is written at most this often while a background ingest runs. */
+const PROGRESS_EVERY_MS = 500;
+/** The part of `progress` that parsing takes; storing the columns takes the rest. */
+const PARSE_SHARE = 0.8;
+
+export const INTERRUPTED_REASON = 'The server restarted before this upload finished. Please upload the file again.';
+
+/** A 422/413 message with where it broke, for a failed background upload's `error`. */
+function describeFailure(err: unknown): string {
+  if (!(err instanceof AppError)) return 'Something went wrong while reading the file. Please try again.';
+  const where = err.details as ParseLocation;
+  const parts: string[] = [];
+  if (where.sheet !== undefined) parts.push(`sheet "${where.sheet}"`);
+  if (where.cell !== undefined) parts.push(`cell ${where.cell}`);
+  if (where.line !== undefined) parts.push(`line ${where.line}`);
+  if (where.column !== undefined) parts.push(`column "${where.column}"`);
+  if (where.value !== undefined) parts.push(`value "${String(where.value).slice(0, 100)}"`);
+  const place = parts.length > 0 && !parts.every((p) => err.message.includes(p)) ? ` (${parts.join(', ')})` : '';
+  return `${err.message}${place}`;
+}
+
+function metaOf(result: IngestResult) {
+  return {
+    rowCount: result.table.rowCount,
+    columnCount: result.table.columns.length,
+    columns: result.columns,
+    sheets: result.sheets,
+    format: result.format,
+  };
+}
+
+function ingestOptions(filename: string, fields: UploadFields, limits: IngestLimits): IngestOptions {
+  return {
+    filename,
+    sheet: fields.sheet,
+    delimiter: fields.delimiter,
+    encoding: fields.encoding,
+    header: fields.header,
+    limits,
+  };
+}
+
+export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester: Ingester, opts: DatasetsServiceOptions) {
+  const background = new Set<Promise<void>>();
+
+  async function findOwned(userId: string, id: string): Promise<DatasetRecord> {
+    const ds = await repo.find(userId, id);
+    if (!ds) throw AppError.notFound('Dataset');
+    return ds;
+  }
+
+  /** The dataset, if its content can be read now (409 while processing or after a failure). */
+  async function findReady(userId: string, id: string): Promise<DatasetRecord> {
+    const ds = await findOwned(userId, id);
+    if (ds.status === 'processing') {
+      throw new AppError('CONFLICT', 'This dataset is still being processed. Try again when its status is "ready".', { status: ds.status, progress: ds.progress });
+    }
+    if (ds.status === 'failed') throw new AppError('CONFLICT', `This dataset could not be loaded: ${ds.error ?? 'unknown error'}`, { status: ds.status });
+    return ds;
+  }
+
+  async function storeContent(ds: DatasetRecord, result: IngestResult, onStored?: (f: number) => void): Promise<boolean> {
+    const columns = result.table.columns;
+    for (let index = 0; index < columns.length; index++) {
+      await store.save(ds.id, ds.version, [{ index, column: columns[index] }]);
+      onStored?.((index + 1) / columns.length);
+    }
+    return repo.markReady(ds.id, metaOf(result));
+  }
+
+  async function ingestInBackground(ds: DatasetRecord, bytes: Uint8Array, options: IngestOptions): Promise<void> {
+    let lastWrite = 0;
+    const report = (fraction: number) => {
+      const now = Date.now();
+      if (now - lastWrite < PROGRESS_EVERY_MS) return;
+      lastWrite = now;
+      opts.logger.info({ datasetId: ds.id, progress: Number(fraction.toFixed(3)) }, 'ingesting');
+      repo.setProgress(ds.id, fraction).catch(() => undefined);
+    };
+    try {
+      const result = await ingester.ingest(bytes, { ...options, onProgress: (f) => report(f * PARSE_SHARE) });
+      const ready = await storeContent(ds, result, (f) => report(PARSE_SHARE + f * (1 - PARSE_SHARE)));
+      // Deleted (or failed) while we worked: drop what was written.
+      if (!ready) await store.prune(ds.id, null);
+      opts.logger.info({ datasetId: ds.id, rows: result.table.rowCount, ready }, 'ingest finished');
+    } catch (err) {
+      opts.logger.warn({ datasetId: ds.id, err: err instanceof AppError ? err.message : err }, 'ingest failed');
+      await repo.markFailed(ds.id, describeFailure(err)).catch(() => undefined);
+      await store.prune(ds.id, null).catch(() => undefined);
+    }
+  }
+
+  /** Output columns (validated) and the rows after filter and sort, shared by rows and export. */
+  async function selectRows(ds: DatasetRecord, q: { columns?: string[]; sort?: string; filter?: string | string[] }) {
+    const names = ds.columns.map((c) => c.name);
+    const output = q.columns && q.columns.length > 0 ? q.columns : names;
+    const unknown = output.filter((c) => !names.includes(c));
+    if (unknown.length > 0) {
+      throw AppError.validation([{ path: 'columns', message: `Unknown column(s): ${unknown.map((c) => `"${c.slice(0, 200)}"`).join(', ')}.` }]);
+    }
+    const filters = parseFilterQuery(q.filter);
+    const sortKeys = parseSortParam(q.sort);
+    const table = await store.load(ds, [...output, ...filters.map((f) => f.column), ...sortKeys.map((k) => k.column)]);
+    const selection = applyFilters(table, filters);
+    const rows = sortKeys.length > 0 ? sortRows(table, selection, sortKeys) : selection;
+    const outTable: Table = { rowCount: table.rowCount, columns: output.map((n) => table.columns.find((c) => c.name === n)!) };
+    return { table: outTable, rows };
+  }
+
+  return {
+    findOwned,
+    findReady,
+
+    /** 201 when parsed in the request, 202 when it goes on in the background. */
+    async upload(userId: string, file: UploadedFile, fields: UploadFields): Promise<{ status: 201 | 202; dataset: ReturnType<typeof datasetView> }> {
+      const filename = safeFilename(file.originalname);
+      const bytes = await readFile(file.path);
+      const options = ingestOptions(filename, fields, opts.limits);
+      // The content check (415) is always answered in the request, even for a background upload.
+      const { format } = await detectFormat(bytes, filename, { delimiter: fields.delimiter, encoding: fields.encoding });
+      const base = {
+        userId,
+        name: fields.name ?? nameWithoutExtension(filename),
+        description: fields.description ?? null,
+        originalFilename: filename,
+        format,
+        sizeBytes: file.size,
+        status: 'processing' as const,
+      };
+
+      if (file.size <= opts.asyncBytes) {
+        const result = await ingester.ingest(bytes, options);
+        const ds = await repo.create({ ...base, format: result.format });
+        try {
+          await storeContent(ds, result);
+        } catch (err) {
+          await repo.delete(userId, ds.id).catch(() => undefined);
+          throw err;
+        }
+        return { status: 201, dataset: datasetView(await findOwned(userId, ds.id)) };
+      }
+
+      const ds = await repo.create(base);
+      const job = ingestInBackground(ds, bytes, options).finally(() => background.delete(job));
+      background.add(job);
+      return { status: 202, dataset: datasetView(ds) };
+    },
+
+    async inspect(file: UploadedFile, fields: UploadFields): Promise<InspectResult> {
+      const filename = safeFilename(file.originalname);
+      const bytes = await readFile(file.path);
+      await detectFormat(bytes, filename, { delimiter: fields.delimiter, encoding: fields.encoding });
+      return ingester.inspect(bytes, ingestOptions(filename, fields, opts.limits));
+    },
+
+    async list(userId: string, q: { limit: number; offset: number; q?: string; sort: string }) {
+      const descending = q.sort.startsWith('-');
+      const sort = (descending ? q.sort.slice(1) : q.sort) as 'name' | 'createdAt' | 'rowCount';
+      const { total, rows } = await repo.list(userId, { q: q.q, limit: q.limit, offset: q.offset, sort, descending });
+      return { data: rows.map(datasetView), page: { total, limit: q.limit, offset: q.offset } };
+    },
+
+    async get(userId: string, id: string) {
+      return datasetView(await findOwned(userId, id));
+    },
+
+    async patch(
+      userId: string,
+      id: string,
+      body: { name?: string; description?: string | null; columns?: { name: string; type?: ColumnType; newName?: string }[] },
+    ) {
+      const ds = await findOwned(userId, id);
+      const changes = body.columns ?? [];
+      if (changes.length > 0 && ds.status !== 'ready') await findReady(userId, id); // throws the 409
+
+      // Validate every entry first, so a bad one changes nothing.
+      const issues: { path: string; message: string }[] = [];
+      const indexOf = new Map(ds.columns.map((c, i) => [c.name, i]));
+      const seen = new Set<number>();
+      changes.forEach((ch, i) => {
+        const index = indexOf.get(ch.name);
+        if (index === undefined) issues.push({ path: `columns.${i}.name`, message: `Unknown column "${ch.name.slice(0, 200)}".` });
+        else if (seen.has(index)) issues.push({ path: `columns.${i}.name`, message: `Column "${ch.name.slice(0, 200)}" is listed twice.` });
+        else seen.add(index);
+      });
+      const finalNames = ds.columns.map((c) => c.name);
+      changes.forEach((ch) => {
+        const index = indexOf.get(ch.name);
+        if (index !== undefined && ch.newName !== undefined) finalNames[index] = ch.newName;
+      });
+      changes.forEach((ch, i) => {
+        if (ch.newName !== undefined && finalNames.filter((n) => n === ch.newName).length > 1) {
+          issues.push({ path: `columns.${i}.newName`, message: `Another column is already named "${ch.newName.slice(0, 200)}".` });
+        }
+      });
+      if (issues.length > 0) throw AppError.validation(issues);
+
+      const columns = ds.columns.map((c) => ({ ...c }));
+      const retyped = changes.filter((ch) => ch.type !== undefined && ch.type !== ds.columns[indexOf.get(ch.name)!].type);
+      const conversions: { column: string; converted: number; nulled: number }[] = [];
+      let version = ds.version;
+      if (retyped.length > 0) {
+        version = ds.version + 1;
+        const table = await store.load(ds, retyped.map((ch) => ch.name));
+        const changed = new Set<number>();
+        for (const ch of retyped) {
+          const index = indexOf.get(ch.name)!;
+          const source = table.columns.find((c) => c.name === ch.name)!;
+          const result = convertColumn(source, ch.type!, ds.rowCount);
+          await store.save(ds.id, version, [{ index, column: result.column }]);
+          columns[index] = { ...columns[index], type: ch.type!, ...nullAndDistinctCounts(result.column) };
+          conversions.push({ column: ch.newName ?? ch.name, converted: result.converted, nulled: result.nulled });
+          changed.add(index);
+        }
+        await store.copy(ds.id, ds.version, version, ds.columns.map((_, i) => i).filter((i) => !changed.has(i)));
+      }
+      finalNames.forEach((n, i) => (columns[i].name = n));
+
+      const updated = await repo.update(userId, id, ds.version, {
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.description !== undefined ? { description: body.description } : {}),
+        columns,
+        version,
+      });
+      if (!updated) {
+        if (version !== ds.version) await store.dropVersion(ds.id, version).catch(() => undefined);
+        throw new AppError('CONFLICT', 'This dataset was changed or deleted at the same time. Please try again.');
+      }
+      if (version !== ds.version) {
+        await store.prune(ds.id, version);
+        store.forget(ds.id);
+      }
+      const view = datasetView(await findOwned(userId, id));
+      return retyped.length > 0 ? { ...view, conversions } : view;
+    },
+
+    async remove(userId: string, id: string): Promise<void> {
+      if (!(await repo.delete(userId, id))) throw AppError.notFound('Dataset');
+      store.forget(id);
+    },
+
+    async rows(userId: string, id: string, q: { limit: number; offset: number; columns?: string[]; sort?: string; filter?: string | string[] }) {
+      const ds = await findReady(userId, id);
+      const { table, rows } = await selectRows(ds, q);
+      const total = rows ? rows.length : ds.rowCount;
+      const end = Math.min(total, q.offset + q.limit);
+      const data: Record<string, unknown>[] = [];
+      for (let k = q.offset; k < end; k++) {
+        const r = rows ? rows[k] : k;
+        const row = rowObject();
+        for (const col of table.columns) row[col.name] = cellValue(col, r);
+        data.push(row);
+      }
+      return { data, page: { total, limit: q.limit, offset: q.offset } };
+    },
+
+    async export(userId: string, id: string, q: { format: (typeof EXPORT_FORMATS)[number]; columns?: string[]; sort?: string; filter?: string | string[] }) {
+      const ds = await findReady(userId, id);
+      const { table, rows } = await selectRows(ds, q);
+      const all = rows ?? Int32Array.from({ length: ds.rowCount }, (_, i) => i);
+      const base = safeFilename(ds.name).replace(/["\\;]/g, '_') || 'dataset';
+      switch (q.format) {
+        case 'csv':
+          return { filename: `${base}.csv`, contentType: 'text/csv; charset=utf-8', body: toCsv(table, all) };
+        case 'json':
+          return { filename: `${base}.json`, contentType: 'application/json; charset=utf-8', body: toJson(table, all) };
+        case 'xlsx':
+          return {
+            filename: `${base}.xlsx`,
+            contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+            body: toXlsx(table, all),
+          };
+      }
+    },
+
+    /** After a restart nothing is ingesting any more: no dataset stays `processing`. */
+    async failInterrupted(): Promise<number> {
+      const ids = await repo.failInterrupted(INTERRUPTED_REASON);
+      for (const id of ids) await store.prune(id, null).catch(() => undefined);
+      return ids.length;
+    },
+
+    /** Waits for background ingests (graceful shutdown, tests). */
+    async idle(): Promise<void> {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
+  };
+}
+export type DatasetsService = ReturnType<typeof datasetsService>;

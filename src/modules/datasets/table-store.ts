@@ -1,0 +1,73 @@
+// Loads and saves a dataset's content: typed columns in chunks through the database, with an
+// in-process LRU cache of decoded columns under a memory budget (CACHE_MB).
+//
+// Cache keys are `datasetId:version:columnIndex`. A retype writes a new version and a re-upload is
+// a new dataset, so a key can never name stale content; a second instance sharing the database
+// simply has its own cache. Names and types come from the dataset record at each load (a column
+// rename changes only the record, not the content).
+import { LRUCache } from 'lru-cache';
+import type { Column, Table } from '../../core/column.js';
+import { columnBytes, decodeColumn, encodeColumn } from '../../core/column-codec.js';
+import type { ContentRepo } from '../../db/content.repo.js';
+import type { DatasetRecord } from '../../db/datasets.repo.js';
+
+const MB = 1024 * 1024;
+
+export function tableStore(content: ContentRepo, cacheMb: number) {
+  const cache = new LRUCache<string, Column, { ds: DatasetRecord; index: number }>({
+    // lru-cache needs a positive budget; with CACHE_MB=0 nothing fits, so nothing is kept.
+    maxSize: Math.max(1, cacheMb * MB),
+    sizeCalculation: (col) => Math.max(1, columnBytes(col)),
+    // fetch() also merges concurrent loads of the same column into one database read.
+    fetchMethod: async (_key, _stale, { context }) => {
+      const { ds, index } = context;
+      const meta = ds.columns[index];
+      const chunks = await content.readColumn(ds.id, ds.version, index);
+      return decodeColumn(meta.name, meta.type, ds.rowCount, chunks);
+    },
+  });
+
+  async function loadColumn(ds: DatasetRecord, index: number): Promise<Column> {
+    const col = await cache.fetch(`${ds.id}:${ds.version}:${index}`, { context: { ds, index } });
+    if (!col) throw new Error(`Column ${index} of dataset ${ds.id} could not be loaded.`);
+    const meta = ds.columns[index];
+    return { ...col, name: meta.name } as Column;
+  }
+
+  return {
+    /**
+     * The dataset as a Table holding only the named columns (all when `names` is absent), in the
+     * dataset's column order. Unknown names are skipped: the caller's validation names them.
+     */
+    async load(ds: DatasetRecord, names?: Iterable<string>): Promise<Table> {
+      const wanted = names ? new Set(names) : null;
+      const indexes = ds.columns.flatMap((c, i) => (!wanted || wanted.has(c.name) ? [i] : []));
+      const columns = await Promise.all(indexes.map((i) => loadColumn(ds, i)));
+      return { rowCount: ds.rowCount, columns };
+    },
+
+    /** Writes columns (by their index in the dataset) under a version. */
+    async save(datasetId: string, version: number, columns: { index: number; column: Column }[]): Promise<void> {
+      for (const { index, column } of columns) {
+        await content.writeColumn(datasetId, version, index, encodeColumn(column));
+      }
+    },
+
+    /** Copies unchanged columns to a new version inside the database. */
+    copy: content.copyColumns,
+
+    /** Drops one stored version (a change that lost a race). */
+    dropVersion: content.deleteVersion,
+
+    /** Drops every stored version but `keep` (all content when null). */
+    prune: content.deleteVersions,
+
+    /** Forgets cached columns of a dataset (after delete or retype; keys by version make it a nicety). */
+    forget(datasetId: string): void {
+      for (const key of cache.keys()) if (key.startsWith(`${datasetId}:`)) cache.delete(key);
+    },
+
+    cacheStats: () => ({ entries: cache.size, bytes: cache.calculatedSize }),
+  };
+}
+export type TableStore = ReturnType<typeof tableStore>;
