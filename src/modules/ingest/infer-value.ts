@@ -91,6 +91,8 @@ export function classifyText(t: string): number {
   const c = t.charCodeAt(0);
   const isDigit = c >= 48 && c <= 57;
   if (isDigit || c === 45 || c === 43 || c === 46) {
+    const fast = classifyPlainNumber(t);
+    if (fast !== 0) return fast;
     if (NUMBER_RE.test(t)) {
       if (LEADING_ZERO_RE.test(t)) return K_STRING;
       const v = Number(t);
@@ -124,6 +126,54 @@ export function classifyText(t: string): number {
     }
   }
   return K_STRING;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * The common numbers without regexes: `[+-]digits[.digits]` with at most 15 digits. Then the digits
+ * as an integer m are exact in a double, and m / 10^k is the correctly rounded value (as Number()
+ * gives). Returns 0 when the text is anything else (the general path decides), else the kind.
+ */
+function classifyPlainNumber(t: string): number {
+  const n = t.length;
+  let i = 0;
+  let c = t.charCodeAt(0);
+  const negative = c === 45;
+  if (negative || c === 43) i = 1;
+  const first = i;
+  let m = 0;
+  let digits = 0;
+  for (; i < n; i++) {
+    c = t.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    m = m * 10 + c;
+    digits++;
+  }
+  const intDigits = digits;
+  let scale = 0;
+  let dot = false;
+  if (i < n && t.charCodeAt(i) === 46) {
+    dot = true;
+    for (i++; i < n; i++) {
+      c = t.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      m = m * 10 + c;
+      digits++;
+      scale++;
+    }
+  }
+  if (i !== n || digits === 0 || digits > 15) return 0;
+  // 007, 08123, 01.5: identifiers, not numbers.
+  if (intDigits > 1 && t.charCodeAt(first) === 48) return K_STRING;
+  let v = scale === 0 ? m : m / POW10[scale];
+  if (negative) v = -v;
+  if (!dot) {
+    lastValue = v + 0; // -0 → 0: an integer has no negative zero
+    return K_INTEGER;
+  }
+  lastValue = v;
+  return K_NUMBER;
 }
 
 function date(y: number, m: number, d: number): number {

@@ -11,11 +11,13 @@
 //    value that makes it `string`, its original texts are gone: it is marked for a re-parse as `string`
 //    (`restartColumns()`; the ingest orchestrator parses again with `forceString`). That is rare and
 //    costs one more pass, against keeping every text of every numeric column in memory.
+//    A column of many different numbers switches early (NUMERIC_PROBE_ROWS): its cells skip the Map.
 //
 // String columns keep the text as written (surrounding spaces included); spaces are ignored only to
 // infer types and to recognise missing markers.
 import { Buffer } from 'node:buffer';
-import type { Column, Table } from '../../core/column.js';
+import { presentValues, type Column, type Table } from '../../core/column.js';
+import { countDistinct } from '../../core/stats/distinct.js';
 import { AppError } from '../../errors.js';
 import { uniqueColumnNames } from './column-names.js';
 import { classifiedValue, classifyText, isStringKinds, K_BOOLEAN, K_DATE, K_DATETIME, K_INTEGER, K_NUMBER, K_STRING,
@@ -25,6 +27,14 @@ import { isMissingText, trimCell } from './missing-markers.js';
 
 /** Distinct texts a still-typed column may collect before switching to value mode. */
 export const DICT_LIMIT = 1 << 16;
+/**
+ * A column that holds only numbers after this many rows, with more than NUMERIC_PROBE_DISTINCT
+ * distinct texts, goes to value mode at once: numbers classify faster than a Map can look their text
+ * up. (The price: if text shows up later in it, the file is read a second time.)
+ */
+export const NUMERIC_PROBE_ROWS = 2048;
+export const NUMERIC_PROBE_DISTINCT = 64;
+const NUMERIC_KINDS = K_INTEGER | K_NUMBER;
 
 const MAX_SAFE = 2 ** 53;
 const DAY_MS = 86_400_000;
@@ -109,6 +119,10 @@ class ColumnState {
     if (this.len >= this.codes!.length) this.reserve(this.len + 1);
     this.codes![this.len++] = code;
     if (this.dictText.length > DICT_LIMIT && !isStringKinds(this.kinds)) this.toValueMode();
+    else if (this.len === NUMERIC_PROBE_ROWS && this.kinds !== 0 && (this.kinds & ~NUMERIC_KINDS) === 0 &&
+      this.dictText.length > NUMERIC_PROBE_DISTINCT) {
+      this.toValueMode();
+    }
   }
 
   pushValue(kind: number, value: number): void {
@@ -343,7 +357,7 @@ export class TableBuilder implements CellSink {
       } else {
         const values = c.vals!.slice(0, rows);
         columns.push({ name, type, values });
-        distinct = countDistinct(values);
+        distinct = countDistinct(presentValues(values));
       }
       meta.push({ name, type, nullCount: c.nulls, distinctCount: distinct });
     });
@@ -351,10 +365,3 @@ export class TableBuilder implements CellSink {
   }
 }
 
-/** Distinct non-NaN values (0 and -0 are one value, as in pandas' nunique). */
-function countDistinct(values: Float64Array): number {
-  const sorted = values.filter((v) => v === v).sort();
-  let n = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) n++;
-  return n;
-}
