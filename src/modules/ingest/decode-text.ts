@@ -1,5 +1,5 @@
 // Text encoding of an uploaded delimited file: detection and decoding to a JS string.
-import { isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import chardet from 'chardet';
 import type { Encoding } from './ingest.types.js';
 
@@ -58,9 +58,22 @@ function guessUtf16(bytes: Uint8Array): Encoding | null {
  * named is taken at its word) and drops a leading byte order mark.
  */
 export function decodeText(bytes: Uint8Array, encoding: Encoding): string {
-  // 'latin1' is a WHATWG label of windows-1252, so both names decode the same way here.
-  const text = new TextDecoder(encoding).decode(bytes);
+  const text =
+    encoding === 'latin1' || encoding === 'windows-1252' ? decodeWindows1252(bytes) : new TextDecoder(encoding).decode(bytes);
   // TextDecoder already drops one BOM of its own encoding; a second one (some tools prepend one to
   // text that had one) would otherwise end up in the first header name.
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+// windows-1252's characters for bytes 0x80–0x9F (WHATWG index; the five unassigned bytes map to
+// themselves). Node 20's TextDecoder('windows-1252') decodes these as ISO-8859-1 control codes.
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+].map((c) => String.fromCharCode(c));
+
+/** 'latin1' and 'windows-1252' both decode as windows-1252 (the WHATWG meaning of both labels). */
+function decodeWindows1252(bytes: Uint8Array): string {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return /[\x80-\x9f]/.test(text) ? text.replace(/[\x80-\x9f]/g, (ch) => CP1252_HIGH[ch.charCodeAt(0) - 0x80]) : text;
 }
