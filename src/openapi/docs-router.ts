@@ -37,7 +37,8 @@ const INIT_JS = `window.addEventListener('load', function () {
     deepLinking: true,
     persistAuthorization: true,
     presets: [SwaggerUIBundle.presets.apis],
-    layout: 'BaseLayout'
+    layout: 'BaseLayout',
+    validatorUrl: null
   });
 });
 `;
