@@ -30,7 +30,6 @@ export function isStringKinds(kinds: number): boolean {
   return typeOfKinds(kinds) === 'string' && kinds !== 0;
 }
 
-const MAX_SAFE = 2 ** 53;
 const DAY_MS = 86_400_000;
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (any year 0..9999; Date.UTC maps 0..99 to 19xx). */
@@ -96,7 +95,7 @@ export function classifyText(t: string): number {
     if (NUMBER_RE.test(t)) {
       if (LEADING_ZERO_RE.test(t)) return K_STRING;
       const v = Number(t);
-      if (INTEGER_RE.test(t) && Math.abs(v) <= MAX_SAFE) {
+      if (INTEGER_RE.test(t) && withinSafeRange(t)) {
         lastValue = v + 0; // -0 → 0: an integer has no negative zero
         return K_INTEGER;
       }
@@ -126,6 +125,14 @@ export function classifyText(t: string): number {
     }
   }
   return K_STRING;
+}
+
+/** Whether integer text (sign, digits, no leading zero) is within ±2^53, compared exactly on the digits. */
+function withinSafeRange(t: string): boolean {
+  const c = t.charCodeAt(0);
+  const digits = c === 45 || c === 43 ? t.slice(1) : t;
+  if (digits.length !== 16) return digits.length < 16;
+  return digits <= '9007199254740992';
 }
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
