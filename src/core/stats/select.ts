@@ -26,7 +26,8 @@ export function quantilesInPlace(buf: Float64Array, n: number, ps: readonly numb
     const h = (n - 1) * p;
     const lo = Math.floor(h);
     const g = h - lo;
-    if (lo > left || left === 0) select(buf, lo, left, n - 1);
+    // n > 1: simple-statistics reads right = 0 as "not given" and would select over the whole buffer.
+    if ((lo > left || left === 0) && n > 1) select(buf, lo, left, n - 1);
     left = lo;
     const a = buf[lo];
     if (g === 0 || lo + 1 >= n) {

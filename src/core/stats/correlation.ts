@@ -1,0 +1,255 @@
+// Pairwise-complete correlations (pandas DataFrame.corr conventions) with scipy's p-values.
+// Inputs are aligned Float64Arrays over the selected rows, NaN = missing; a pair uses only the rows
+// where both are present.
+//
+//  - pearson: two passes per pair (means, then centred sums), as numpy/scipy centre the data.
+//  - spearman: each column is turned once into dense codes (rank among its distinct values, -1
+//    missing). Per pair, the codes of the complete rows are counted and prefix-summed into exact
+//    average ranks (pandas re-ranks each pair's complete rows the same way), then one pearson pass.
+//    When both columns are complete, the ranks are the column's own and are cached.
+//  - kendall: tau-b by Knight's O(n log n) algorithm on the codes: counting sorts by (x, y), then
+//    discordant pairs = inversions of y, counted with a Fenwick tree; ties as in scipy's kendalltau.
+// simple-statistics' sampleCorrelation agrees for complete data but neither skips missing values
+// nor reports constant input, so the passes are written here.
+import { denseCodes } from './distinct.js';
+import { correlationPValue, kendallExactP, normalTwoSided } from './pvalues.js';
+
+export const CORRELATION_METHODS = ['pearson', 'spearman', 'kendall'] as const;
+export type CorrelationMethod = (typeof CORRELATION_METHODS)[number];
+
+export interface PairResult {
+  /** null when undefined: fewer than 2 complete rows, or a column constant over them. */
+  r: number | null;
+  n: number;
+  pValue: number | null;
+}
+
+const clamp = (r: number): number => (r > 1 ? 1 : r < -1 ? -1 : r);
+
+/** Pearson r over the rows where x and y are both present (scipy.stats.pearsonr p-value). */
+export function pearsonPair(x: Float64Array, y: Float64Array): PairResult {
+  const m = x.length;
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let x0 = NaN;
+  let y0 = NaN;
+  let xConst = true;
+  let yConst = true;
+  for (let i = 0; i < m; i++) {
+    const a = x[i];
+    const b = y[i];
+    if (a !== a || b !== b) continue;
+    if (n === 0) {
+      x0 = a;
+      y0 = b;
+    } else {
+      if (a !== x0) xConst = false;
+      if (b !== y0) yConst = false;
+    }
+    n++;
+    sx += a;
+    sy += b;
+  }
+  if (n < 2 || xConst || yConst) return { r: null, n, pValue: null };
+  const mx = sx / n;
+  const my = sy / n;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < m; i++) {
+    const a = x[i];
+    const b = y[i];
+    if (a !== a || b !== b) continue;
+    const dx = a - mx;
+    const dy = b - my;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  const r = clamp(sxy / Math.sqrt(sxx * syy));
+  // scipy: two points always give p = 1.
+  return { r, n, pValue: n === 2 ? 1 : correlationPValue(r, n) };
+}
+
+/** A column prepared for rank correlations: dense codes (-1 missing) and the number of distinct values. */
+export interface RankedColumn {
+  codes: Int32Array;
+  k: number;
+  /** Present values. */
+  count: number;
+  /** Average ranks (1-based) of the whole column; only when it has no missing value. */
+  ranks: Float64Array | null;
+}
+
+export function rankColumn(values: Float64Array): RankedColumn {
+  const { codes, k } = denseCodes(values, null);
+  const m = codes.length;
+  const counts = new Int32Array(k);
+  let count = 0;
+  for (let i = 0; i < m; i++) {
+    const c = codes[i];
+    if (c >= 0) {
+      counts[c]++;
+      count++;
+    }
+  }
+  let ranks: Float64Array | null = null;
+  if (count === m) {
+    const rankOf = averageRanksOfCodes(counts);
+    ranks = new Float64Array(m);
+    for (let i = 0; i < m; i++) ranks[i] = rankOf[codes[i]];
+  }
+  return { codes, k, count, ranks };
+}
+
+/** Average rank (1-based, ties share the mean of their positions) of each code, from code counts. */
+function averageRanksOfCodes(counts: Int32Array): Float64Array {
+  const out = new Float64Array(counts.length);
+  let before = 0;
+  for (let c = 0; c < counts.length; c++) {
+    const k = counts[c];
+    out[c] = before + (k + 1) / 2;
+    before += k;
+  }
+  return out;
+}
+
+/** Pearson over two rank vectors of n complete rows whose mean is (n+1)/2. */
+function rankPearson(rx: ArrayLike<number>, ry: ArrayLike<number>, n: number, lookupX?: Float64Array, lookupY?: Float64Array): number | null {
+  const mean = (n + 1) / 2;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (lookupX ? lookupX[rx[i]] : rx[i]) - mean;
+    const dy = (lookupY ? lookupY[ry[i]] : ry[i]) - mean;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  if (sxx === 0 || syy === 0) return null;
+  return clamp(sxy / Math.sqrt(sxx * syy));
+}
+
+/** The codes of the rows where both columns are present (and the per-code counts over them). */
+function completeCodes(a: RankedColumn, b: RankedColumn) {
+  const m = a.codes.length;
+  const xs = new Int32Array(m);
+  const ys = new Int32Array(m);
+  const cx = new Int32Array(a.k);
+  const cy = new Int32Array(b.k);
+  let n = 0;
+  for (let i = 0; i < m; i++) {
+    const p = a.codes[i];
+    const q = b.codes[i];
+    if (p < 0 || q < 0) continue;
+    xs[n] = p;
+    ys[n] = q;
+    cx[p]++;
+    cy[q]++;
+    n++;
+  }
+  return { xs, ys, cx, cy, n };
+}
+
+const distinctOf = (counts: Int32Array): number => {
+  let k = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i] > 0) k++;
+  return k;
+};
+
+/** Spearman rho over the complete rows (pandas' re-ranking of each pair; scipy.stats.spearmanr p-value). */
+export function spearmanPair(a: RankedColumn, b: RankedColumn): PairResult {
+  if (a.ranks && b.ranks) {
+    const n = a.codes.length;
+    if (n < 2 || a.k < 2 || b.k < 2) return { r: null, n, pValue: null };
+    const r = rankPearson(a.ranks, b.ranks, n);
+    return { r, n, pValue: r === null ? null : correlationPValue(r, n) };
+  }
+  const { xs, ys, cx, cy, n } = completeCodes(a, b);
+  if (n < 2 || distinctOf(cx) < 2 || distinctOf(cy) < 2) return { r: null, n, pValue: null };
+  const r = rankPearson(xs, ys, n, averageRanksOfCodes(cx), averageRanksOfCodes(cy));
+  return { r, n, pValue: r === null ? null : correlationPValue(r, n) };
+}
+
+/** Σ over tie groups of size t of t(t−1)/2, t(t−1)(t−2) and t(t−1)(2t+5) (scipy's count_rank_tie). */
+function tieStats(counts: Int32Array): [number, number, number] {
+  let t0 = 0;
+  let t1 = 0;
+  let t2 = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const t = counts[i];
+    if (t > 1) {
+      t0 += (t * (t - 1)) / 2;
+      t1 += t * (t - 1) * (t - 2);
+      t2 += t * (t - 1) * (2 * t + 5);
+    }
+  }
+  return [t0, t1, t2];
+}
+
+/** Kendall tau-b over the complete rows, with scipy.stats.kendalltau's default (method='auto') p-value. */
+export function kendallPair(a: RankedColumn, b: RankedColumn): PairResult {
+  const { xs, ys, cx, cy, n } = completeCodes(a, b);
+  if (n < 2) return { r: null, n, pValue: null };
+  // Stable counting sorts: by y, then by x → ordered by (x, y).
+  const byY = countingSortPositions(ys, cy, n, null);
+  const order = countingSortPositions(xs, cx, n, byY);
+  // Discordant pairs: pairs i<j (in (x,y) order) with y_i > y_j, x ties excluded because within an
+  // x tie the ys ascend. Fenwick tree over y codes.
+  const tree = new Int32Array(b.k + 1);
+  let dis = 0;
+  let ntie = 0;
+  let run = 0;
+  let px = -1;
+  let py = -1;
+  for (let i = 0; i < n; i++) {
+    const pos = order[i];
+    const x = xs[pos];
+    const y = ys[pos];
+    // count previous with y' ≤ y
+    let le = 0;
+    for (let j = y + 1; j > 0; j -= j & -j) le += tree[j];
+    dis += i - le;
+    for (let j = y + 1; j <= b.k; j += j & -j) tree[j]++;
+    if (x === px && y === py) run++;
+    else {
+      ntie += (run * (run + 1)) / 2;
+      run = 0;
+      px = x;
+      py = y;
+    }
+  }
+  ntie += (run * (run + 1)) / 2;
+  const [xtie, x0, x1] = tieStats(cx);
+  const [ytie, y0, y1] = tieStats(cy);
+  const tot = (n * (n - 1)) / 2;
+  if (xtie === tot || ytie === tot) return { r: null, n, pValue: null };
+  const conMinusDis = tot - xtie - ytie + ntie - 2 * dis;
+  const tau = clamp(conMinusDis / Math.sqrt(tot - xtie) / Math.sqrt(tot - ytie));
+  let pValue: number | null;
+  if (xtie === 0 && ytie === 0 && (n <= 33 || Math.min(dis, tot - dis) <= 1)) {
+    pValue = kendallExactP(n, tot - dis);
+  } else {
+    const m = n * (n - 1);
+    const variance = (m * (2 * n + 5) - x1 - y1) / 18 + (2 * xtie * ytie) / m + (x0 * y0) / (9 * m * (n - 2));
+    pValue = normalTwoSided(conMinusDis / Math.sqrt(variance));
+  }
+  return { r: tau, n, pValue };
+}
+
+/**
+ * Positions 0..n-1 stably sorted by key[pos] (keys in 0..counts.length-1). With `input`, sorts
+ * that sequence of positions instead of 0..n-1 (so two calls give a lexicographic sort).
+ */
+function countingSortPositions(key: Int32Array, counts: Int32Array, n: number, input: Int32Array | null): Int32Array {
+  const start = new Int32Array(counts.length);
+  for (let c = 1; c < counts.length; c++) start[c] = start[c - 1] + counts[c - 1];
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const pos = input ? input[i] : i;
+    out[start[key[pos]]++] = pos;
+  }
+  return out;
+}
