@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -14,12 +13,22 @@ import { datasetsRepo } from './db/datasets.repo.js';
 import { usersRepo } from './db/users.repo.js';
 import { AppError } from './errors.js';
 import { authenticate } from './http/auth.js';
-import { mountEndpoints, type Endpoint } from './http/endpoint.js';
+import { mountEndpoints } from './http/endpoint.js';
 import { errorHandler } from './http/error-handler.js';
 import { rateLimits } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
 import { uploadMiddleware } from './http/upload.js';
 import { createLogger } from './logger.js';
+import { demoRouter } from './http/demo-assets.js';
+import { securityHeaders } from './http/security-headers.js';
+import { analysisEndpoints } from './modules/analysis/analysis.router.js';
+import { chartsEndpoints } from './modules/charts/charts.router.js';
+import { datasetReader } from './modules/datasets/dataset-reader.js';
+import { visualizationsRepo } from './db/visualizations.repo.js';
+import { visualizationsEndpoints } from './modules/visualizations/visualizations.router.js';
+import { visualizationsService } from './modules/visualizations/visualizations.service.js';
+import { buildOpenApiDocument, type EndpointGroup } from './openapi/build-document.js';
+import { docsRouter } from './openapi/docs-router.js';
 import { datasetsEndpoints } from './modules/datasets/datasets.router.js';
 import { datasetsService, type Ingester } from './modules/datasets/datasets.service.js';
 import { tableStore } from './modules/datasets/table-store.js';
@@ -39,11 +48,6 @@ export interface AppOptions {
   ingester?: Ingester;
 }
 
-export interface EndpointGroup {
-  basePath: string;
-  endpoints: Endpoint[];
-}
-
 export async function createApp(config: Config, options: AppOptions = {}) {
   const logger = options.logger ?? createLogger(config);
   const db: Db = await createDb(config.DATABASE_URL);
@@ -59,10 +63,17 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   });
   const upload = uploadMiddleware({ dir: options.uploadDir ?? resolve('uploads'), maxBytes: config.MAX_UPLOAD_MB * MB });
 
-  const publicEndpoints = usersEndpoints(usersService(users, { signupEnabled: config.SIGNUP_ENABLED })).filter((e) => e.auth === false);
+  const reader = datasetReader(datasets, store);
+  const visualizations = visualizationsService(visualizationsRepo(db), datasets, reader);
+
+  const userRoutes = usersEndpoints(usersService(users, { signupEnabled: config.SIGNUP_ENABLED }));
+  const publicEndpoints = userRoutes.filter((e) => e.auth === false);
   const privateEndpoints = [
-    ...usersEndpoints(usersService(users, { signupEnabled: config.SIGNUP_ENABLED })).filter((e) => e.auth !== false),
+    ...userRoutes.filter((e) => e.auth !== false),
     ...datasetsEndpoints(datasets, upload),
+    ...analysisEndpoints(reader),
+    ...chartsEndpoints(datasets, reader),
+    ...visualizationsEndpoints(visualizations),
   ];
   const health = healthEndpoint(db, VERSION);
   const groups: EndpointGroup[] = [
@@ -80,13 +91,15 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       logger,
       genReqId: (_req, res) => String((res as Response).locals?.requestId ?? ''),
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }) },
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
     }),
   );
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'Content-Disposition'] }));
 
   app.use(mountEndpoints([health]));
+  app.use(docsRouter(buildOpenApiDocument(groups, { version: VERSION })));
+  app.use(demoRouter());
 
   const api = express.Router();
   if (config.RATE_LIMIT_ENABLED) api.use(rateLimits(config.RATE_LIMIT_PER_MINUTE));
