@@ -1,5 +1,4 @@
 // A chart's data, meta and Vega-Lite spec for a dataset: shared by chart-data and saved visualizations.
-import { z } from 'zod';
 import type { ColumnMeta } from '../ingest/ingest.types.js';
 import type { DatasetRecord } from '../../db/datasets.repo.js';
 import type { DatasetReader } from '../datasets/dataset-reader.js';
@@ -7,15 +6,12 @@ import { buildChartData, validateChart } from './chart-data.js';
 import type { ChartRequest } from './charts.schemas.js';
 import { buildVegaLiteSpec } from './vega-spec.js';
 
-export const chartDataResponse = z.object({
-  data: z.array(z.record(z.string(), z.unknown())).describe('Points: { x, y, series? }; histogram { x, x2, y }; box { x, min, q1, median, q3, max, outliers }; heatmap { x, y, value }.'),
-  meta: z.object({ rowsScanned: z.number().int(), rowsReturned: z.number().int(), truncated: z.boolean() }),
-  spec: z.record(z.string(), z.unknown()).describe('A complete Vega-Lite v6 spec with the data inline.'),
-});
+export { chartDataResponse } from './charts.schemas.js';
 
-/** The columns a chart request names (the others need not be loaded). */
+/** The columns a chart request names, its filters' included (the others need not be loaded). */
 export function chartColumns(req: ChartRequest): string[] {
-  return [req.x, req.y, req.groupBy, req.value].filter((c): c is string => typeof c === 'string');
+  const names = [req.x, req.y, req.groupBy, req.value, ...req.filters.map((f) => f.column)];
+  return [...new Set(names.filter((c): c is string => typeof c === 'string'))];
 }
 
 export async function renderChart(reader: DatasetReader, dataset: DatasetRecord, req: ChartRequest) {

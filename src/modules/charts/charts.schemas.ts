@@ -66,3 +66,69 @@ export const chartRequestSchema = z
 export type ChartRequest = z.infer<typeof chartRequestSchema>;
 /** What a client sends (before defaults). */
 export type ChartRequestInput = z.input<typeof chartRequestSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Responses (OpenAPI): what chart-data returns, per chart type.
+
+const chartCell = z.union([z.number(), z.string(), z.boolean(), z.null()]).describe('A value typed as the API returns cells (dates as YYYY-MM-DD, hours as ISO datetimes).');
+
+export const chartPointSchema = z
+  .object({
+    x: chartCell,
+    y: chartCell.describe('The aggregated value (bar, line, area, pie) or the raw y (scatter).'),
+    series: chartCell.optional().describe('The groupBy value; absent without groupBy.'),
+  })
+  .meta({ id: 'ChartPoint', description: 'bar, line, area, pie and scatter.' });
+
+export const histogramBinSchema = z
+  .object({
+    x: z.number().describe('Bin start.'),
+    x2: z.number().describe('Bin end (the last bin includes it).'),
+    y: z.number().int().describe('Rows in the bin.'),
+    series: chartCell.optional(),
+  })
+  .meta({ id: 'HistogramBin', description: 'histogram: numpy equal-width bins over [min, max] of x, in order.' });
+
+export const boxGroupSchema = z
+  .object({
+    x: chartCell.describe('The group (null when the request has no x).'),
+    min: z.number().nullable().describe('Smallest value inside the iqr fences (q1 − 1.5·IQR, q3 + 1.5·IQR).'),
+    q1: z.number().nullable(),
+    median: z.number().nullable(),
+    q3: z.number().nullable(),
+    max: z.number().nullable().describe('Largest value inside the iqr fences.'),
+    outliers: z.array(z.number()).describe('Values outside the fences, ascending.'),
+  })
+  .meta({ id: 'BoxGroup', description: 'box: one entry per x group.' });
+
+export const heatmapCellSchema = z
+  .object({
+    x: chartCell.describe('x key (a number axis: the start of its bin).'),
+    y: chartCell.describe('y key (a number axis: the start of its bin).'),
+    value: chartCell.describe('The aggregate of value (count of rows by default).'),
+  })
+  .meta({ id: 'HeatmapCell', description: 'heatmap: one entry per (x, y) pair that has rows.' });
+
+export const chartMetaSchema = z
+  .object({
+    rowsScanned: z.number().int().describe('Rows the chart is computed from (after the filters).'),
+    rowsReturned: z.number().int().describe('Entries in data.'),
+    truncated: z.boolean().describe('True when groups, points or outliers were left out by limit (folding into "Other" leaves nothing out).'),
+  })
+  .meta({ id: 'ChartMeta' });
+
+export const vegaLiteSpecSchema = z
+  .record(z.string(), z.unknown())
+  .meta({
+    id: 'VegaLiteSpec',
+    description: 'A complete Vega-Lite v6 document ($schema https://vega.github.io/schema/vega-lite/v6.json) with the data inline; renders with vega-embed 7, also under a strict CSP.',
+  });
+
+export const chartDataResponse = z
+  .object({
+    // Most specific first, so a parse would not strip fields through a looser shape.
+    data: z.array(z.union([histogramBinSchema, boxGroupSchema, heatmapCellSchema, chartPointSchema])),
+    meta: chartMetaSchema,
+    spec: vegaLiteSpecSchema,
+  })
+  .meta({ id: 'ChartData' });
