@@ -1,0 +1,92 @@
+// Parsing in the worker gives exactly what parsing in-process gives, errors included.
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { AppError } from '../../src/errors.js';
+import { ingestFile } from '../../src/modules/ingest/ingest.js';
+import { ingestInWorker, stopIngestWorker } from '../../src/modules/ingest/ingest-pool.js';
+import type { IngestOptions } from '../../src/modules/ingest/ingest.types.js';
+
+const LIMITS = { maxRows: 1_000_000, maxColumns: 1000, maxCellBytes: 32768 };
+const opts: IngestOptions = { filename: 'data.csv', header: true, limits: LIMITS };
+
+/** A CSV of every column type, with missing values, owning its own ArrayBuffer (transferable). */
+function sampleCsv(rows: number): Uint8Array {
+  const lines = ['id,price,flag,day,at,region,note'];
+  for (let i = 0; i < rows; i++) {
+    lines.push(
+      [i, i % 9 === 0 ? '' : (i * 1.25).toFixed(2), i % 2 ? 'true' : 'false', `2024-01-${String((i % 28) + 1).padStart(2, '0')}`,
+        `2024-01-01T${String(i % 24).padStart(2, '0')}:00:00Z`, `r${i % 5}`, i % 7 ? `"n, ${i}"` : 'NA'].join(','),
+    );
+  }
+  const encoded = new TextEncoder().encode(lines.join('\n'));
+  return new Uint8Array(encoded); // a fresh, exactly sized buffer
+}
+
+afterAll(async () => {
+  await stopIngestWorker();
+});
+
+describe('ingestInWorker', () => {
+  test('when a CSV is parsed in the worker, then the result equals the in-process one, typed arrays included', async () => {
+    const expected = await ingestFile(sampleCsv(5000), opts);
+    const progress: number[] = [];
+    const input = sampleCsv(5000);
+    const result = await ingestInWorker(input, opts, (f) => progress.push(f));
+
+    expect(result).toEqual(expected);
+    expect(result.table.columns[1]).toMatchObject({ type: 'number' });
+    const price = result.table.columns[1];
+    if (price.type === 'string') throw new Error('price should be numeric');
+    // (Typed arrays from a worker belong to Node's realm, not jest's: compare the tag, not the class.)
+    expect(Object.prototype.toString.call(price.values)).toBe('[object Float64Array]');
+    const region = result.table.columns[5];
+    if (region.type !== 'string') throw new Error('region should be text');
+    expect(Object.prototype.toString.call(region.codes)).toBe('[object Int32Array]');
+    expect(Array.from(region.codes.subarray(0, 6))).toEqual([0, 1, 2, 3, 4, 0]);
+    // The input was transferred, not copied: the caller's buffer is detached now.
+    expect(input.byteLength).toBe(0);
+    expect(progress.at(-1)).toBe(1);
+  });
+
+  test('when the input is a view into a bigger buffer, then it is copied and left intact', async () => {
+    const text = new TextEncoder().encode('xxxxa,b\n1,2\n');
+    const view = text.subarray(4);
+    const result = await ingestInWorker(view, opts);
+    expect(result.table.rowCount).toBe(1);
+    expect(view.byteLength).toBe(8);
+  });
+
+  test('when the file has a broken quote, then the worker rejects with the same AppError (422, same details)', async () => {
+    const bad = new TextEncoder().encode('a,b\n1,2\n3,"oops\n');
+    let inProcess: unknown;
+    try {
+      await ingestFile(bad, opts);
+    } catch (err) {
+      inProcess = err;
+    }
+    const fromWorker = await ingestInWorker(new TextEncoder().encode('a,b\n1,2\n3,"oops\n'), opts).catch((err: unknown) => err);
+    expect(fromWorker).toBeInstanceOf(AppError);
+    expect(inProcess).toBeInstanceOf(AppError);
+    const [w, p] = [fromWorker as AppError, inProcess as AppError];
+    expect({ code: w.code, status: w.status, message: w.message, details: w.details }).toEqual({
+      code: p.code,
+      status: 422,
+      message: p.message,
+      details: p.details,
+    });
+  });
+
+  test('when several files are sent at once, then they are queued and each gets its own answer', async () => {
+    const files = [1, 2, 3, 4].map((n) => new TextEncoder().encode('v\n' + Array.from({ length: n }, (_, i) => i).join('\n')));
+    const results = await Promise.all(files.map((f) => ingestInWorker(f, opts)));
+    expect(results.map((r) => r.table.rowCount)).toEqual([1, 2, 3, 4]);
+  });
+
+  test('when the worker is stopped mid-parse, then that parse fails and the next one starts a new worker', async () => {
+    const pending = ingestInWorker(sampleCsv(200_000), opts);
+    await new Promise((r) => setTimeout(r, 20));
+    await stopIngestWorker();
+    await expect(pending).rejects.toThrow();
+    const next = await ingestInWorker(new TextEncoder().encode('a\n1\n'), opts);
+    expect(next.table.rowCount).toBe(1);
+  });
+});
