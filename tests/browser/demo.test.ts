@@ -80,7 +80,7 @@ suite('the demo page in Chromium', () => {
     await page.fill('#signup-form input[name=name]', 'Browser Test');
     await page.click('#signup-button');
     await page.waitForSelector('#key-present:not([hidden])');
-    const storedKey = await page.evaluate(() => localStorage.getItem('statlas.apiKey'));
+    const storedKey = await page.evaluate<string | null>("localStorage.getItem('statlas.apiKey')");
     expect(storedKey).toBeTruthy();
 
     // 2. upload (202 → polling → ready)
@@ -91,7 +91,7 @@ suite('the demo page in Chromium', () => {
     await page.waitForSelector('#progress-box:not([hidden])');
     await page.waitForSelector('#data-section:not([hidden])', { timeout: 30_000 });
     expect(await page.textContent('#progress-text')).toBe('Ready.');
-    expect(await page.$eval('#upload-progress', (el) => (el as HTMLProgressElement).value)).toBe(1);
+    expect(await page.$eval('#upload-progress', (el) => (el as unknown as { value: number }).value)).toBe(1);
 
     // 3. columns and summary
     const columns = await page.$$eval('#summary-table tbody tr', (rows) => rows.map((r) => [r.children[0].textContent, r.children[1].textContent]));
