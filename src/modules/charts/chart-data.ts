@@ -365,16 +365,15 @@ function histogramChart(table: Table, rows: RowSelection, req: ChartRequest): Re
     for (const j of binned.index) if (j >= 0) counts[j]++;
     return Array.from(counts, (y, j) => bin(j, y));
   }
-  // Position of each selected row, to look its bin up from the grouped row index.
+  // Each row's bin, by row index (the grouping lists row indexes).
+  const binOfRow = new Int32Array(table.rowCount).fill(-1);
+  binned.index.forEach((j, i) => (binOfRow[rows ? rows[i] : i] = j));
   const grouping = groupRows(table, rows, [{ column: req.groupBy }]);
-  const position = rows ? new Map<number, number>() : null;
-  if (rows && position) rows.forEach((r, i) => position.set(r, i));
   const out: Record<string, unknown>[] = [];
   for (let g = 0; g < grouping.groupCount; g++) {
     const counts = new Float64Array(count);
     for (let i = grouping.offsets[g]; i < grouping.offsets[g + 1]; i++) {
-      const r = grouping.order[i];
-      const j = binned.index[position ? position.get(r)! : r];
+      const j = binOfRow[grouping.order[i]];
       if (j >= 0) counts[j]++;
     }
     counts.forEach((y, j) => out.push(bin(j, y, grouping.keys[g][0])));
