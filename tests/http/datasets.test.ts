@@ -180,6 +180,21 @@ describe('rows, filters, sort, export', () => {
   });
 });
 
+test('two retypes of one dataset at once: one wins, the other is a 409, content stays whole', async () => {
+  const ds = await uploadReady(statlas.app, alice, SALES, 'race.csv');
+  const patch = (body: object) => request(statlas.app).patch(`/api/v1/datasets/${ds.id}`).set(alice.auth).send(body);
+  const results = await Promise.all([patch({ columns: [{ name: 'units', type: 'string' }] }), patch({ columns: [{ name: 'price', type: 'string' }] })]);
+  const statuses = results.map((r) => r.status).sort();
+  expect([[200, 200], [200, 409]]).toContainEqual(statuses);
+  const now = await request(statlas.app).get(`/api/v1/datasets/${ds.id}`).set(alice.auth);
+  const rows = await request(statlas.app).get(`/api/v1/datasets/${ds.id}/rows`).set(alice.auth);
+  expect(rows.status).toBe(200);
+  expect(rows.body.data).toHaveLength(5);
+  const versions = await statlas.db.datasetChunk.groupBy({ by: ['version'], where: { datasetId: ds.id } });
+  expect(versions).toHaveLength(1);
+  for (const col of now.body.columns) expect(typeof rows.body.data[0][col.name] === 'string' || col.type !== 'string' || rows.body.data[0][col.name] === null).toBe(true);
+});
+
 describe('ownership and auth', () => {
   test('another user gets 404, no key gets 401 before 404/405', async () => {
     const ds = await uploadReady(statlas.app, alice, 'a\n1\n', 'mine.csv');

@@ -52,6 +52,14 @@ const PARSE_SHARE = 0.8;
 
 export const INTERRUPTED_REASON = 'The server restarted before this upload finished. Please upload the file again.';
 
+const concurrentChange = () => new AppError('CONFLICT', 'This dataset was changed or deleted at the same time. Please try again.');
+
+/** A primary-key clash, from a Prisma query (P2002) or a raw one (the driver's own code). */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; meta?: { code?: string } };
+  return e.code === 'P2002' || e.meta?.code === '23505' || /unique constraint|duplicate key value/i.test(e.message ?? '');
+}
+
 /** A 422/413 message with where it broke, for a failed background upload's `error`. */
 function describeFailure(err: unknown): string {
   if (!(err instanceof AppError)) return 'Something went wrong while reading the file. Please try again.';
@@ -250,16 +258,24 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester:
         version = ds.version + 1;
         const table = await store.load(ds, retyped.map((ch) => ch.name));
         const changed = new Set<number>();
-        for (const ch of retyped) {
-          const index = indexOf.get(ch.name)!;
-          const source = table.columns.find((c) => c.name === ch.name)!;
-          const result = convertColumn(source, ch.type!, ds.rowCount);
-          await store.save(ds.id, version, [{ index, column: result.column }]);
-          columns[index] = { ...columns[index], type: ch.type!, ...nullAndDistinctCounts(result.column) };
-          conversions.push({ column: ch.newName ?? ch.name, converted: result.converted, nulled: result.nulled });
-          changed.add(index);
+        try {
+          for (const ch of retyped) {
+            const index = indexOf.get(ch.name)!;
+            const source = table.columns.find((c) => c.name === ch.name)!;
+            const result = convertColumn(source, ch.type!, ds.rowCount);
+            await store.save(ds.id, version, [{ index, column: result.column }]);
+            columns[index] = { ...columns[index], type: ch.type!, ...nullAndDistinctCounts(result.column) };
+            conversions.push({ column: ch.newName ?? ch.name, converted: result.converted, nulled: result.nulled });
+            changed.add(index);
+          }
+          await store.copy(ds.id, ds.version, version, ds.columns.map((_, i) => i).filter((i) => !changed.has(i)));
+        } catch (err) {
+          // Another change of this dataset is writing the same new version: it wins, we step back
+          // (its chunks are not ours to remove).
+          if (isUniqueViolation(err)) throw concurrentChange();
+          await store.dropVersion(ds.id, version).catch(() => undefined);
+          throw err;
         }
-        await store.copy(ds.id, ds.version, version, ds.columns.map((_, i) => i).filter((i) => !changed.has(i)));
       }
       finalNames.forEach((n, i) => (columns[i].name = n));
 
@@ -271,7 +287,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester:
       });
       if (!updated) {
         if (version !== ds.version) await store.dropVersion(ds.id, version).catch(() => undefined);
-        throw new AppError('CONFLICT', 'This dataset was changed or deleted at the same time. Please try again.');
+        throw concurrentChange();
       }
       if (version !== ds.version) {
         await store.prune(ds.id, version);
