@@ -13,7 +13,11 @@
 //   equal-width bins and labelled by the bin start; heatmap cells are the (x, y) pairs that have rows.
 // - Scatter sampling: when n points exceed the limit L, the points at positions ⌊i·n/L⌋ (i < L) in
 //   row order are kept — an evenly spread, repeatable sample.
-// - Box outliers are listed in ascending order (at most MAX_CHART_LIMIT per box).
+// - Box outliers are listed in ascending order (at most MAX_CHART_LIMIT per box). Box sorts by y use
+//   the median. Heatmap sorts: x (default: x, then y key order), y (y key, then x), value.
+// - Histogram bins and scatter points keep their own order: sort, limit (scatter: the sample size) and
+//   `other` do not apply to histograms; `other` does not apply to scatter or heatmaps; `aggregate`
+//   applies only where values are aggregated (bar, line, area, pie, heatmap).
 import type { CellValue, Column, ColumnType, Table, ValueColumn } from '../../core/column.js';
 import { cellValue, findColumn, isNumericType, isTimeType } from '../../core/column.js';
 import { applyFilters, selectionSize } from '../../core/filter-ops.js';
