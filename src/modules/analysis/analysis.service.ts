@@ -254,8 +254,9 @@ export function correlations(table: Table, rows: RowSelection, params: Correlati
   const data = cols.map((c) => gather(c.values, rows));
   const k = cols.length;
   const ranked: RankedColumn[] | null = method === 'pearson' ? null : data.map((d) => rankColumn(d));
+  const centres = method === 'pearson' ? data.map(meanOfPresent) : [];
   const pairOf = (i: number, j: number): PairResult =>
-    method === 'pearson' ? pearsonPair(data[i], data[j]) : method === 'spearman' ? spearmanPair(ranked![i], ranked![j]) : kendallPair(ranked![i], ranked![j]);
+    method === 'pearson' ? pearsonPair(data[i], data[j], centres[i], centres[j]) : method === 'spearman' ? spearmanPair(ranked![i], ranked![j]) : kendallPair(ranked![i], ranked![j]);
 
   const matrix: (number | null)[][] = Array.from({ length: k }, () => new Array<number | null>(k).fill(null));
   const pairs: CorrelationPair[] = [];
@@ -271,6 +272,19 @@ export function correlations(table: Table, rows: RowSelection, params: Correlati
   // |r| descending, undefined last; the sort is stable, so ties keep column order.
   pairs.sort((p, q) => (p.r === null || q.r === null ? (p.r === null ? 1 : 0) - (q.r === null ? 1 : 0) : Math.abs(q.r) - Math.abs(p.r)));
   return { method, columns: cols.map((c) => c.name), matrix, pairs };
+}
+
+function meanOfPresent(values: Float64Array): number {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === v) {
+      s += v;
+      n++;
+    }
+  }
+  return n ? s / n : NaN;
 }
 
 function hasTwoDistinct(values: Float64Array, ranked?: RankedColumn): boolean {

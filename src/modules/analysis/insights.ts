@@ -38,7 +38,7 @@ export const MISSING_HIGH = 0.5;
 /** A text column with at least this many distinct values, making up at least this share of its values, is too varied to group by. */
 export const HIGH_CARDINALITY_MIN_DISTINCT = 50;
 export const HIGH_CARDINALITY_SHARE = 0.5;
-/** Columns where every value differs (likely identifiers) are reported from this many values on. */
+/** Complete text/integer columns where every value differs (likely identifiers) are reported from this many values on. */
 export const UNIQUE_MIN_VALUES = 10;
 /** IQR outliers (k = 1.5): reported when any; medium from this share of the values. */
 export const OUTLIER_MIN_VALUES = 10;
@@ -147,7 +147,7 @@ const RULES: Record<InsightType, Rule> = {
 
   unique: ({ summary }) =>
     summary.columns
-      .filter((c) => (c.type === 'string' || c.type === 'integer') && c.count >= UNIQUE_MIN_VALUES && c.distinct === c.count)
+      .filter((c) => (c.type === 'string' || c.type === 'integer') && c.missing === 0 && c.count >= UNIQUE_MIN_VALUES && c.distinct === c.count)
       .map((c) => ({
         type: 'unique',
         severity: 'low',

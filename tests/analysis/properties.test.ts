@@ -1,0 +1,161 @@
+// Property tests (fast-check): invariants that must hold for any data, not just the fixtures.
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import type { Column, Table } from '../../src/core/column.js';
+import { applyFilters } from '../../src/core/filter-ops.js';
+import type { Filter } from '../../src/core/filter.types.js';
+import { quantilesInPlace } from '../../src/core/stats/select.js';
+import { argsortFloat } from '../../src/core/stats/radix.js';
+import { correlations, groupby, histogram, outliers, summary, valueCounts } from '../../src/modules/analysis/analysis.service.js';
+
+const cellArb = fc.option(fc.oneof(fc.integer({ min: -50, max: 50 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), { nil: null, freq: 5 });
+const columnArb = (len: number) => fc.array(cellArb, { minLength: len, maxLength: len });
+
+/** A table of 3 numeric columns (gaps included), a small-alphabet string column and a boolean one. */
+const tableArb = fc.integer({ min: 0, max: 40 }).chain((n) =>
+  fc.tuple(columnArb(n), columnArb(n), columnArb(n), fc.array(fc.option(fc.constantFrom('a', 'b', 'c', 'd'), { nil: null }), { minLength: n, maxLength: n }), fc.array(fc.option(fc.boolean(), { nil: null }), { minLength: n, maxLength: n })).map(([a, b, c, s, t]): Table => {
+    const num = (name: string, v: (number | null)[]): Column => ({ name, type: 'number', values: Float64Array.from(v, (x) => (x === null ? NaN : x)) });
+    const dict: string[] = [];
+    const codes = Int32Array.from(s, (x) => {
+      if (x === null) return -1;
+      if (!dict.includes(x)) dict.push(x);
+      return dict.indexOf(x);
+    });
+    return {
+      rowCount: n,
+      columns: [num('a', a), num('b', b), num('c', c), { name: 's', type: 'string', codes, dict }, { name: 't', type: 'boolean', values: Float64Array.from(t, (x) => (x === null ? NaN : x ? 1 : 0)) }],
+    };
+  }),
+);
+
+/** The table restricted to the given rows (what a table built from only those rows would be). */
+function subTable(table: Table, rows: Int32Array): Table {
+  return {
+    rowCount: rows.length,
+    columns: table.columns.map((c) => (c.type === 'string' ? { ...c, codes: Int32Array.from(rows, (r) => c.codes[r]) } : { ...c, values: Float64Array.from(rows, (r) => c.values[r]) })),
+  };
+}
+
+const filterArb: fc.Arbitrary<Filter[]> = fc.array(
+  fc.oneof(
+    fc.record({ column: fc.constantFrom('a', 'b'), op: fc.constantFrom('gt' as const, 'lte' as const), value: fc.integer({ min: -20, max: 20 }).map(String) }),
+    fc.record({ column: fc.constant('s'), op: fc.constantFrom('eq' as const, 'ne' as const), value: fc.constantFrom('a', 'b') }),
+    fc.record({ column: fc.constantFrom('a', 's', 't'), op: fc.constantFrom('isNull' as const, 'notNull' as const) }),
+  ),
+  { maxLength: 2 },
+);
+
+describe('analysis invariants', () => {
+  test('quantiles are monotone in p and lie within [min, max]', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -1e9, max: 1e9, noNaN: true }), { minLength: 1, maxLength: 200 }), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 8 }), (xs, ps) => {
+        const sorted = [...ps].sort((x, y) => x - y);
+        const q = quantilesInPlace(Float64Array.from(xs), xs.length, sorted) as number[];
+        const min = Math.min(...xs);
+        const max = Math.max(...xs);
+        for (let i = 0; i < q.length; i++) {
+          expect(q[i]).toBeGreaterThanOrEqual(min);
+          expect(q[i]).toBeLessThanOrEqual(max);
+          if (i > 0) expect(q[i]).toBeGreaterThanOrEqual(q[i - 1]);
+        }
+      }),
+    );
+  });
+
+  test('summary quartiles are ordered min ≤ q25 ≤ median ≤ q75 ≤ max', () => {
+    fc.assert(
+      fc.property(tableArb, (table) => {
+        for (const c of summary(table, null, {}).columns) {
+          if (c.type !== 'number' || c.count === 0) continue;
+          const seq = [c.min, c.q25, c.median, c.q75, c.max] as number[];
+          for (let i = 1; i < seq.length; i++) expect(seq[i]).toBeGreaterThanOrEqual(seq[i - 1]);
+        }
+      }),
+    );
+  });
+
+  test.each(['pearson', 'spearman', 'kendall'] as const)('%s correlations are in [-1, 1], symmetric, with p in [0, 1]', (method) => {
+    fc.assert(
+      fc.property(tableArb, (table) => {
+        const res = correlations(table, null, { method });
+        const k = res.columns.length;
+        for (let i = 0; i < k; i++) {
+          for (let j = 0; j < k; j++) {
+            const r = res.matrix[i][j];
+            expect(r).toBe(res.matrix[j][i]);
+            if (r !== null) {
+              expect(r).toBeGreaterThanOrEqual(-1);
+              expect(r).toBeLessThanOrEqual(1);
+            }
+          }
+        }
+        for (const p of res.pairs) if (p.pValue !== null) expect(p.pValue >= 0 && p.pValue <= 1).toBe(true);
+      }),
+    );
+  });
+
+  test('histogram counts sum to the number of non-missing values', () => {
+    fc.assert(
+      fc.property(tableArb, fc.integer({ min: 1, max: 30 }), (table, bins) => {
+        const h = histogram(table, null, { column: 'a', bins });
+        const present = summary(table, null, { columns: ['a'] }).columns[0].count;
+        expect(h.counts.reduce((x, y) => x + y, 0)).toBe(present);
+        expect(h.edges).toHaveLength(bins + 1);
+        for (let i = 1; i < h.edges.length; i++) expect(h.edges[i]).toBeGreaterThan(h.edges[i - 1]);
+      }),
+    );
+  });
+
+  test('filters commute: analysing the selected rows equals analysing a table of only those rows', () => {
+    fc.assert(
+      fc.property(tableArb, filterArb, (table, filters) => {
+        const rows = applyFilters(table, filters) ?? Int32Array.from({ length: table.rowCount }, (_, i) => i);
+        const sub = subTable(table, rows);
+        expect(summary(table, rows, {})).toEqual(summary(sub, null, {}));
+        for (const method of ['pearson', 'spearman', 'kendall'] as const) {
+          expect(correlations(table, rows, { method })).toEqual(correlations(sub, null, { method }));
+        }
+        expect(histogram(table, rows, { column: 'b', bins: 5 })).toEqual(histogram(sub, null, { column: 'b', bins: 5 }));
+        expect(valueCounts(table, rows, { column: 's', limit: 10 })).toEqual(valueCounts(sub, null, { column: 's', limit: 10 }));
+        expect(groupby(table, rows, { by: ['s'], metrics: ['count', 'mean:a', 'median:b'] })).toEqual(groupby(sub, null, { by: ['s'], metrics: ['count', 'mean:a', 'median:b'] }));
+        // Outliers report dataset row indexes: map the sub-table's back through the selection.
+        const o = outliers(table, rows, { column: 'a', method: 'iqr', limit: 100 });
+        const os = outliers(sub, null, { column: 'a', method: 'iqr', limit: 100 });
+        expect(o).toEqual({ ...os, rows: os.rows.map((r) => ({ ...r, rowIndex: rows[r.rowIndex] })) });
+      }),
+    );
+  });
+
+  test('value counts: percents sum to 100 and counts to the non-missing total', () => {
+    fc.assert(
+      fc.property(tableArb, (table) => {
+        const v = valueCounts(table, null, { column: 's', limit: 100 });
+        expect(v.data.reduce((x, d) => x + d.count, 0)).toBe(v.total);
+        if (v.total) expect(Math.abs(v.data.reduce((x, d) => x + d.percent, 0) - 100)).toBeLessThan(1e-9);
+        for (let i = 1; i < v.data.length; i++) expect(v.data[i].count).toBeLessThanOrEqual(v.data[i - 1].count);
+      }),
+    );
+  });
+
+  test('the radix argsort orders like a stable comparison sort', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(0, -0, 1, -1, Infinity, -Infinity)), { maxLength: 300 }), (xs) => {
+        const order = Array.from(argsortFloat(Float64Array.from(xs)));
+        const expected = xs.map((_, i) => i).sort((i, j) => xs[i] - xs[j] || (xs[i] === xs[j] ? i - j : 0) || i - j);
+        expect(order.map((i) => xs[i])).toEqual(expected.map((i) => xs[i]));
+      }),
+    );
+  });
+
+  test('no output carries NaN or Infinity', () => {
+    fc.assert(
+      fc.property(tableArb, (table) => {
+        const all = [summary(table, null, {}), correlations(table, null, { method: 'spearman' }), histogram(table, null, { column: 'c', bins: 4 }), outliers(table, null, { column: 'c', method: 'mad', limit: 5 })];
+        JSON.stringify(all, (_k, v) => {
+          if (typeof v === 'number') expect(Number.isFinite(v)).toBe(true);
+          return v;
+        });
+      }),
+    );
+  });
+});
