@@ -9,6 +9,8 @@ export interface EndpointGroup {
   /** Where the group's router is mounted, e.g. `/api/v1` ('' for the root). */
   basePath: string;
   endpoints: Endpoint[];
+  /** Whether the rate limiter guards these routes (429). Default: the group is under /api. */
+  rateLimited?: boolean;
 }
 
 export interface DocumentInfo {
@@ -36,8 +38,8 @@ const ERROR_WHEN: Record<ErrorCode, string> = {
   UNAVAILABLE: 'The database cannot be reached.',
 };
 
-/** Codes every route can answer with: the rate limiter and failures of the server or database. */
-const COMMON_ERRORS: ErrorCode[] = ['RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE'];
+/** Codes every route can answer with: failures of the server or of the database. */
+const COMMON_ERRORS: ErrorCode[] = ['INTERNAL', 'UNAVAILABLE'];
 
 const errorCodeSchema = z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]);
 
@@ -161,12 +163,13 @@ function errorResponse(code: ErrorCode): ResponseConfig {
 }
 
 /** Every error code the route can answer with, by status (one code per status in this API). */
-function errorCodesFor(e: Endpoint): ErrorCode[] {
+function errorCodesFor(e: Endpoint, rateLimited: boolean): ErrorCode[] {
   const codes = new Set<ErrorCode>();
   if (e.auth !== false) codes.add('UNAUTHORIZED');
-  const hasInput = Boolean(e.body || e.upload || e.query || pathParamNames(e.path).length);
-  if (hasInput) codes.add('VALIDATION_ERROR');
+  // Every mounted endpoint validates its query (unknown parameters included), so any can answer 400.
+  codes.add('VALIDATION_ERROR');
   if (pathParamNames(e.path).length) codes.add('NOT_FOUND');
+  if (rateLimited) codes.add('RATE_LIMITED');
   // The JSON body parser answers 413 above 1 MB.
   if (e.body && !e.upload) codes.add('FILE_TOO_LARGE');
   for (const c of e.errors ?? []) codes.add(c);
@@ -174,7 +177,7 @@ function errorCodesFor(e: Endpoint): ErrorCode[] {
   return [...codes].sort((a, b) => ERROR_STATUS[a] - ERROR_STATUS[b]);
 }
 
-function routeFor(basePath: string, e: Endpoint): RouteConfig {
+function routeFor(basePath: string, e: Endpoint, rateLimited: boolean): RouteConfig {
   const fullPath = toOpenApiPath(basePath + e.path);
   const request: NonNullable<RouteConfig['request']> = {};
   const params = paramsSchema(e);
@@ -188,7 +191,8 @@ function routeFor(basePath: string, e: Endpoint): RouteConfig {
 
   const responses: RouteConfig['responses'] = {};
   for (const [status, doc] of Object.entries(e.responses)) responses[status] = successResponse(Number(status), doc);
-  for (const code of errorCodesFor(e)) responses[String(ERROR_STATUS[code])] = errorResponse(code);
+  // A status the endpoint declares itself (e.g. /health's 503 body) wins over the generic error.
+  for (const code of errorCodesFor(e, rateLimited)) responses[String(ERROR_STATUS[code])] ??= errorResponse(code);
 
   return {
     method: e.method,
@@ -250,7 +254,7 @@ export function buildOpenApiDocument(groups: EndpointGroup[], info: DocumentInfo
   const tags = new Set<string>();
   for (const group of groups) {
     for (const e of group.endpoints) {
-      registry.registerPath(routeFor(group.basePath, e));
+      registry.registerPath(routeFor(group.basePath, e, group.rateLimited ?? group.basePath.startsWith('/api')));
       tags.add(e.tag);
     }
   }
