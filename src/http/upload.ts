@@ -16,6 +16,9 @@ export function uploadMiddleware(opts: { dir: string; maxBytes: number }): Reque
   });
   const single = multer({
     storage,
+    // Keep the client's name whole (busboy would turn `..` into an empty name, and multer then drops
+    // the file): it is only shown back, after safeFilename() keeps its last segment.
+    preservePath: true,
     limits: { fileSize: opts.maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25, headerPairs: 100 },
   }).single('file');
 
