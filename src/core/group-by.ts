@@ -9,6 +9,9 @@ import type { CellValue, Column, Table } from './column.js';
 import { findColumn, formatTime } from './column.js';
 import type { RowSelection } from './filter.types.js';
 import { METRICS, metricField, metricValue, type MetricSpec } from './metrics.js';
+import { compareCodePoints } from './sort.js';
+import { argsortFloat } from './stats/radix.js';
+import { distinctIndex } from './stats/distinct.js';
 import { bucketStart, formatBucket, type TimeUnit } from './time-bucket.js';
 
 export interface GroupKeySpec {
@@ -27,20 +30,8 @@ export interface Grouping {
   order: Int32Array;
 }
 
-/** Compares strings by Unicode code point (JS `<` compares UTF-16 units, which differs above U+FFFF). */
-export function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (D800–DFFF) encode code points above every BMP unit: move them past E000–FFFF.
-    if (x >= 0xd800) x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-    if (y >= 0xd800) y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-    return x - y;
-  }
-  return a.length - b.length;
-}
+// Strings order by code point, as sort.ts orders rows (re-exported for callers of this module).
+export { compareCodePoints };
 
 interface Levels {
   /** Level index per selected position (0..levelCount-1; the missing level, if any, is last). */
@@ -76,41 +67,33 @@ function stringLevels(col: Extract<Column, { type: 'string' }>, rows: RowSelecti
 
 function valueLevels(col: Extract<Column, { type: Exclude<Column['type'], 'string'> }>, unit: TimeUnit | undefined, rows: RowSelection, n: number): Levels {
   const src = col.values;
-  // First-appearance ids through a Map (SameValueZero: -0 and 0 are one level), then re-ranked
-  // by sorting the distinct values: O(n) lookups + O(K log K).
-  const ids = new Map<number, number>();
-  const firstIds = new Int32Array(n);
-  const distinct: number[] = [];
-  let anyMissing = false;
+  // Present (bucketed) values → first-appearance ids by hash (-0 and 0 are one level), then the
+  // K distinct values are ranked by a radix argsort: O(n + K).
+  const present = new Float64Array(n);
+  let m = 0;
   for (let i = 0; i < n; i++) {
     let v = src[rows ? rows[i] : i];
     if (unit !== undefined) v = bucketStart(unit, v);
-    if (v !== v) {
-      firstIds[i] = -1;
-      anyMissing = true;
-      continue;
-    }
-    let id = ids.get(v);
-    if (id === undefined) {
-      id = distinct.length;
-      ids.set(v, id);
-      distinct.push(v);
-    }
-    firstIds[i] = id;
+    if (v === v) present[m++] = v;
   }
-  const sortedDistinct = Float64Array.from(distinct).sort();
+  const { values: distinct, ids } = distinctIndex(present, m);
+  const order = argsortFloat(distinct);
   const rankOfId = new Int32Array(distinct.length);
-  for (let r = 0; r < sortedDistinct.length; r++) rankOfId[ids.get(sortedDistinct[r])!] = r;
+  for (let r = 0; r < order.length; r++) rankOfId[order[r]] = r;
   const missingLevel = distinct.length;
   const level = new Int32Array(n);
-  for (let i = 0; i < n; i++) level[i] = firstIds[i] < 0 ? missingLevel : rankOfId[firstIds[i]];
-  const keys: CellValue[] = Array.from(sortedDistinct, (v) => {
+  for (let i = 0, j = 0; i < n; i++) {
+    const v = src[rows ? rows[i] : i];
+    level[i] = v === v ? rankOfId[ids[j++]] : missingLevel;
+  }
+  const keys: CellValue[] = Array.from(order, (id) => {
+    const v = distinct[id];
     if (unit !== undefined) return formatBucket(unit, v);
     if (col.type === 'boolean') return v === 1;
     if (col.type === 'date' || col.type === 'datetime') return formatTime(col.type, v);
-    return v === 0 ? 0 : v; // -0 → 0
+    return v;
   });
-  if (anyMissing) keys.push(null);
+  if (m < n) keys.push(null);
   return { level, levelCount: keys.length, keys };
 }
 

@@ -8,6 +8,7 @@
 // values is null except the counts and `sum` (0).
 import type { CellValue, ColumnType } from './column.js';
 import { formatTime, isNumericType } from './column.js';
+import { countDistinct } from './stats/distinct.js';
 import { neumaierSum, variance } from './stats/moments.js';
 import { quantileInPlace } from './stats/select.js';
 
@@ -56,13 +57,7 @@ function maxOf(v: Float64Array, n: number): number | null {
   for (let i = 1; i < n; i++) if (v[i] > m) m = v[i];
   return m;
 }
-function distinctOf(v: Float64Array, n: number): number {
-  if (n < 2) return n;
-  const s = v.subarray(0, n).sort();
-  let k = 1;
-  for (let i = 1; i < n; i++) if (s[i] !== s[i - 1]) k++;
-  return k;
-}
+const distinctOf = (v: Float64Array, n: number): number => countDistinct(v, n);
 const sqrtOrNull = (x: number | null): number | null => (x === null ? null : Math.sqrt(x));
 
 export const METRICS: Record<MetricOp, MetricDef> = {
