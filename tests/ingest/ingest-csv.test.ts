@@ -6,7 +6,8 @@ import { AppError } from '../../src/errors.js';
 import { ingestFile, inspectFile } from '../../src/modules/ingest/ingest.js';
 import type { IngestOptions, IngestResult } from '../../src/modules/ingest/ingest.types.js';
 import { MISSING_MARKERS } from '../../src/modules/ingest/missing-markers.js';
-import { NUMERIC_PROBE_ROWS } from '../../src/modules/ingest/table-builder.js';
+import { RecordingSink, scanDelimitedText } from '../../src/modules/ingest/csv-scanner.js';
+import { NUMERIC_PROBE_ROWS, TableBuilder } from '../../src/modules/ingest/table-builder.js';
 
 const LIMITS = { maxRows: 1_000_000, maxColumns: 1000, maxCellBytes: 32768 };
 const opts = (extra: Partial<IngestOptions> = {}): IngestOptions => ({ filename: 'data.csv', header: true, limits: LIMITS, ...extra });
@@ -90,6 +91,41 @@ describe('type inference (API.md Datasets)', () => {
     expect(r.columns.map((c) => c.type)).toEqual(['string', 'integer']);
     expect(column(r, 'v')).toEqual(values);
     expect(r.columns[0]).toMatchObject({ nullCount: 0, distinctCount: values.length });
+  });
+
+  test('when the scanner parses plain numbers in place, then the table equals the one built from the texts', async () => {
+    // Past NUMERIC_PROBE_ROWS numeric columns take the scanner's fast path; feeding the same cells as
+    // text (RecordingSink → TableBuilder.text) is the reference.
+    const forms = ['12', '-3', '+4', '0', '-0', '1.5', '-0.25', '.5', '5.', '1e3', ' 7 ', '123456789012345', '1234567890123456',
+      '0.1', '99.99', '"42"', '', 'NA', '3.000'];
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const lines = ['a,b,c'];
+    for (let i = 0; i < NUMERIC_PROBE_ROWS * 3; i++) {
+      lines.push(`${forms[Math.floor(rand() * forms.length)]},${(rand() * 1e6).toFixed(Math.floor(rand() * 4))},${i % 5000 === 4999 ? '007' : i}`);
+    }
+    const csv = lines.join('\n');
+    const fast = await ingestFile(utf8(csv), opts());
+
+    const recorded = new RecordingSink();
+    scanDelimitedText(csv, { delimiter: ',', header: false, limits: LIMITS, makeSink: () => recorded });
+    let builder = new TableBuilder(LIMITS, { rawNames: recorded.rows[0] });
+    const feed = (b: TableBuilder) => {
+      for (const row of recorded.rows.slice(1)) {
+        row.forEach((v, i) => b.text(i, v));
+        b.endRow();
+      }
+    };
+    feed(builder);
+    const restart = builder.restartColumns();
+    if (restart.length) {
+      builder = new TableBuilder(LIMITS, { rawNames: recorded.rows[0], forceString: new Set(restart) });
+      feed(builder);
+    }
+    const reference = builder.finish();
+    expect(fast.columns.map((c) => c.type)).toEqual(['number', 'number', 'string']);
+    expect(fast.table).toEqual(reference.table);
+    expect(fast.columns).toEqual(reference.columns);
   });
 
   test('when a column has repeated and missing values, then nullCount and distinctCount say so', async () => {

@@ -11,9 +11,11 @@
 //   error, as in pandas.
 //
 // Speed (performance-facts.md): the hot loop is one top-level function working on locals only
-// (no closures), reading the string with charCodeAt and slicing each cell once. Errors are built
+// (no closures), reading the string with charCodeAt and slicing each cell once. Plain numbers in the
+// columns a sink marks as numeric are parsed in place and never become strings. Errors are built
 // in separate cold functions so the loop stays small.
 import { AppError } from '../../errors.js';
+import { classifiedValue, K_INTEGER, K_NUMBER, scanPlainNumber } from './infer-value.js';
 import type { CellSink, IngestLimits } from './ingest.types.js';
 
 const QUOTE = 34;
@@ -135,6 +137,7 @@ function scanRows(text: string, cursor: Cursor, sink: CellSink, frame: Frame): v
   // A UTF-16 code unit is at most 3 UTF-8 bytes, so cells up to this many units need no byte count.
   const safeCellChars = Math.floor(maxCellBytes / 3);
   const progress = frame.progress;
+  const numeric = sink.plainNumber ? sink.plainNumberColumns : undefined;
   let pos = cursor.pos;
   let line = cursor.line;
   let rows = cursor.rows;
@@ -202,6 +205,21 @@ function scanRows(text: string, cursor: Cursor, sink: CellSink, frame: Frame): v
           c = text.charCodeAt(pos);
           if (c === delim || c === LF || c === CR) break;
           pos++;
+        }
+        // A numeric column's plain numbers skip the string: parsed in place, handed over as values.
+        if (numeric !== undefined && numeric[col] === 1 && pos - start <= safeCellChars) {
+          const kind = scanPlainNumber(text, start, pos);
+          if (kind === K_INTEGER || kind === K_NUMBER) {
+            sink.plainNumber!(col, kind, classifiedValue());
+            col++;
+            if (pos >= n) break;
+            c = text.charCodeAt(pos);
+            pos++;
+            if (c === delim) continue;
+            if (c === CR && pos < n && text.charCodeAt(pos) === LF) pos++;
+            line++;
+            break;
+          }
         }
         value = text.slice(start, pos);
       }

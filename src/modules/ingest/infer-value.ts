@@ -90,7 +90,7 @@ export function classifyText(t: string): number {
   const c = t.charCodeAt(0);
   const isDigit = c >= 48 && c <= 57;
   if (isDigit || c === 45 || c === 43 || c === 46) {
-    const fast = classifyPlainNumber(t);
+    const fast = scanPlainNumber(t, 0, n);
     if (fast !== 0) return fast;
     if (NUMBER_RE.test(t)) {
       if (LEADING_ZERO_RE.test(t)) return K_STRING;
@@ -140,14 +140,15 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 /**
  * The common numbers without regexes: `[+-]digits[.digits]` with at most 15 digits. Then the digits
  * as an integer m are exact in a double, and m / 10^k is the correctly rounded value (as Number()
- * gives). Returns 0 when the text is anything else (the general path decides), else the kind.
+ * gives). Reads t[start..end) (so the CSV scanner can use it without slicing a string). Returns 0 when
+ * the text is anything else (the general path decides), else the kind, with the value in classifiedValue().
  */
-function classifyPlainNumber(t: string): number {
-  const n = t.length;
-  let i = 0;
-  let c = t.charCodeAt(0);
+export function scanPlainNumber(t: string, start: number, end: number): number {
+  const n = end;
+  let i = start;
+  let c = t.charCodeAt(i);
   const negative = c === 45;
-  if (negative || c === 43) i = 1;
+  if (negative || c === 43) i++;
   const first = i;
   let m = 0;
   let digits = 0;

@@ -70,4 +70,12 @@ export interface CellSink {
   value(column: number, value: unknown): void;
   /** Ends the row: columns not given in this row are missing. */
   endRow(): void;
+  /**
+   * Optional fast path for delimited text. Where `plainNumberColumns[column]` is 1, the scanner may
+   * hand over an unquoted plain number (`[+-]digits[.digits]`, at most 15 digits, no leading zero)
+   * already parsed, instead of its text: `kind` is infer-value's K_INTEGER or K_NUMBER. The result
+   * must be the same as `text()` with that cell's text.
+   */
+  readonly plainNumberColumns?: Uint8Array;
+  plainNumber?(column: number, kind: number, value: number): void;
 }

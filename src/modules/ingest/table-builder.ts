@@ -62,6 +62,9 @@ class ColumnState {
   constructor(
     readonly force: boolean,
     capacity: number,
+    /** The builder's flags of columns taking parsed plain numbers (CellSink.plainNumberColumns), and this column's index. */
+    private readonly numericFlags: { flags: Uint8Array },
+    private readonly index: number,
   ) {
     this.codes = new Int32Array(capacity);
     if (force) this.kinds = K_STRING;
@@ -145,6 +148,8 @@ class ColumnState {
       vals[i] = c < 0 ? NaN : dv[c];
     }
     this.vals = vals;
+    // Only numbers so far: let the scanner hand over plain numbers already parsed.
+    if (!this.force && (this.kinds & ~NUMERIC_KINDS) === 0) this.numericFlags.flags[this.index] = 1;
     this.codes = null;
     this.keys = null;
     this.dictText = [];
@@ -155,6 +160,7 @@ class ColumnState {
   private abandon(): void {
     this.abandoned = true;
     this.kinds = K_STRING;
+    this.numericFlags.flags[this.index] = 0;
     if (this.len >= this.vals!.length) this.reserve(this.len + 1);
     this.vals![this.len++] = NaN;
   }
@@ -165,6 +171,7 @@ export class TableBuilder implements CellSink {
   private readonly rawNames: (string | null)[] = [];
   private readonly force: ReadonlySet<number>;
   private readonly capacity: number;
+  private readonly numeric: { flags: Uint8Array };
   private row = 0;
 
   constructor(
@@ -174,11 +181,29 @@ export class TableBuilder implements CellSink {
     this.force = options.forceString ?? new Set();
     this.capacity = Math.max(16, Math.min(options.capacity ?? 1024, limits.maxRows + 1));
     const names = options.rawNames;
+    this.numeric = { flags: new Uint8Array(Math.max(16, names?.length ?? 0)) };
     if (names) for (const n of names) this.addColumn(n ?? null);
   }
 
   get rowCount(): number {
     return this.row;
+  }
+
+  /** CellSink fast path: the columns in value mode that have held only numbers (1), by index. */
+  get plainNumberColumns(): Uint8Array {
+    return this.numeric.flags;
+  }
+
+  /** CellSink fast path: an unquoted plain number, parsed by the scanner (same outcome as text()). */
+  plainNumber(index: number, kind: number, value: number): void {
+    const c = this.column(index);
+    if (!c) return;
+    if (c.abandoned) {
+      c.pushMissing();
+      c.nulls--; // not a missing value, just not kept: the column is re-parsed
+      return;
+    }
+    c.pushValue(kind, value);
   }
 
   get columnCount(): number {
@@ -193,7 +218,12 @@ export class TableBuilder implements CellSink {
         limit: this.limits.maxColumns,
       });
     }
-    const col = new ColumnState(this.force.has(index), Math.max(this.capacity, this.row));
+    if (index >= this.numeric.flags.length) {
+      const grown = new Uint8Array(Math.max(16, index * 2));
+      grown.set(this.numeric.flags);
+      this.numeric.flags = grown;
+    }
+    const col = new ColumnState(this.force.has(index), Math.max(this.capacity, this.row), this.numeric, index);
     col.padTo(this.row);
     this.cols.push(col);
     this.rawNames.push(rawName);
