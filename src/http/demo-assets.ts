@@ -69,6 +69,8 @@ function vendorRouter(): express.Router {
 
 export function demoRouter(): express.Router {
   const router = express.Router();
+  // API requests never look for a static file (saves a file-system lookup per request).
+  router.use((req: Request, _res: Response, next: NextFunction) => next(req.path.startsWith('/api/') ? 'router' : undefined));
   router.use(VENDOR, vendorRouter());
   router.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: 0 }));
   return router;

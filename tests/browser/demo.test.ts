@@ -140,6 +140,10 @@ suite('the demo page in Chromium', () => {
     await page.waitForSelector('.opblock', { timeout: 30_000 });
     const operations = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent?.replace(/\u200b/g, '')));
     expect(operations).toEqual(expect.arrayContaining(['/api/v1/datasets/{id}/chart-data', '/api/v1/users', '/health']));
+    // The upload form of "Try it out" offers a file picker (the binary `file` field).
+    await page.click('#operations-Datasets-postDatasets .opblock-summary-control');
+    await page.click('#operations-Datasets-postDatasets .try-out__btn');
+    await page.waitForSelector('#operations-Datasets-postDatasets input[type=file]', { timeout: 10_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'docs.png') });
     await page.close();
     expect(problems).toEqual([]);
