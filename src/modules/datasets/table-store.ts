@@ -68,6 +68,12 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
     },
 
     cacheStats: () => ({ entries: cache.size, bytes: cache.calculatedSize }),
+
+    /** Closes the content repository's own database connections (app shutdown). */
+    async close(): Promise<void> {
+      cache.clear();
+      await content.close();
+    },
   };
 }
 export type TableStore = ReturnType<typeof tableStore>;

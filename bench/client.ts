@@ -1,0 +1,110 @@
+// The benchmark's side of the wire: starts server-child.ts processes and talks to them over HTTP
+// (fetch, the file streamed from disk) and IPC.
+import { fork, type ChildProcess } from 'node:child_process';
+import { openAsBlob } from 'node:fs';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
+
+export interface BenchServer {
+  base: string;
+  pid: number;
+  call<T = any>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(env: Record<string, string>): Promise<BenchServer> {
+  const child: ChildProcess = fork(CHILD, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code} before it was ready`)));
+    child.on('message', (msg: any) => {
+      if (msg.ready) return resolve(msg.port);
+      const p = pending.get(msg.id);
+      if (!p) return;
+      pending.delete(msg.id);
+      if (msg.error) p.reject(new Error(msg.error));
+      else p.resolve(msg.result);
+    });
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const server: BenchServer = {
+    base: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    call(cmd, args = {}) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.send({ id, cmd, ...args });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      await server.call('exit').catch(() => undefined);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  return server;
+}
+
+export interface Session {
+  base: string;
+  auth: { Authorization: string };
+}
+
+export async function signUp(base: string, label = 'bench'): Promise<Session & { userId: string }> {
+  const res = await fetch(`${base}/api/v1/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `${label}-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`, name: label }),
+  });
+  if (res.status !== 201) throw new Error(`sign-up answered ${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { apiKey: string; user: { id: string } };
+  return { base, auth: { Authorization: `Bearer ${body.apiKey}` }, userId: body.user.id };
+}
+
+export async function api<T = any>(s: Session, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${s.base}/api/v1/${path}`, {
+    method,
+    headers: { ...s.auth, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export interface UploadTiming {
+  datasetId: string;
+  status: number;
+  /** Until the 201/202 answer. */
+  answerMs: number;
+  /** Until the dataset is ready (= answerMs for a 201). */
+  readyMs: number;
+}
+
+/** Uploads a file (streamed from disk) and waits until the dataset is ready. */
+export async function uploadAndWait(s: Session, file: string, pollMs = 10): Promise<UploadTiming> {
+  const form = new FormData();
+  form.set('file', await openAsBlob(file, { type: 'text/csv' }), basename(file));
+  const t0 = performance.now();
+  const res = await fetch(`${s.base}/api/v1/datasets`, { method: 'POST', headers: s.auth, body: form });
+  const body = (await res.json()) as { id: string; status: string; error?: string };
+  const answerMs = performance.now() - t0;
+  if (res.status !== 201 && res.status !== 202) throw new Error(`upload answered ${res.status}: ${JSON.stringify(body)}`);
+  let ds = body;
+  while (ds.status === 'processing') {
+    await new Promise((r) => setTimeout(r, pollMs));
+    ds = (await api(s, 'GET', `datasets/${body.id}`)).body;
+  }
+  const readyMs = performance.now() - t0;
+  if (ds.status !== 'ready') throw new Error(`upload failed: ${ds.error}`);
+  return { datasetId: body.id, status: res.status, answerMs, readyMs };
+}

@@ -1,0 +1,104 @@
+// The server under test, in its own process (forked by bench/run.ts): the real app listening on a
+// free port, plus an IPC channel for what HTTP cannot measure — RSS sampling, a cold load of a
+// stored table straight after start, and the pure analysis functions on the loaded table.
+import { existsSync, mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, type AppOptions } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { IngestOptions, IngestResult } from '../src/modules/ingest/ingest.types.js';
+import { BENCH_OPS } from './ops.js';
+
+type Request =
+  | { id: number; cmd: 'rss-start' }
+  | { id: number; cmd: 'rss-stop' }
+  | { id: number; cmd: 'cold-load'; userId: string; datasetId: string }
+  | { id: number; cmd: 'compute'; userId: string; datasetId: string; op: string; reps: number }
+  | { id: number; cmd: 'warm-up' }
+  | { id: number; cmd: 'exit' };
+
+const config = loadConfig({ ...process.env, PORT: '0' });
+const options: AppOptions = { uploadDir: mkdtempSync(join(tmpdir(), 'statlas-bench-uploads-')) };
+
+// The worker-pool ingester, when the project has one and app.ts does not already use it.
+const poolFile = new URL('../src/modules/ingest/ingest-pool.ts', import.meta.url);
+if (process.env.BENCH_INGEST !== 'inline' && existsSync(poolFile)) {
+  const pool = (await import(poolFile.href)) as Record<string, unknown>;
+  const { inspectFile } = await import('../src/modules/ingest/ingest.js');
+  if (typeof pool.ingestInWorker === 'function') {
+    const ingestInWorker = pool.ingestInWorker as (b: Uint8Array, o: IngestOptions, p?: (f: number) => void) => Promise<IngestResult>;
+    options.ingester = { ingest: (bytes, opts) => ingestInWorker(bytes, opts, opts.onProgress), inspect: inspectFile };
+  }
+}
+
+const statlas = await createApp(config, options);
+const server = statlas.app.listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+
+let sampler: NodeJS.Timeout | null = null;
+let peak = 0;
+const sample = () => {
+  const rss = process.memoryUsage.rss();
+  if (rss > peak) peak = rss;
+};
+
+async function dataset(userId: string, datasetId: string) {
+  return statlas.datasets.findReady(userId, datasetId);
+}
+
+async function handle(msg: Request): Promise<unknown> {
+  switch (msg.cmd) {
+    case 'rss-start':
+      peak = process.memoryUsage.rss();
+      sampler = setInterval(sample, 5);
+      return { rss: peak };
+    case 'rss-stop':
+      if (sampler) clearInterval(sampler);
+      sample();
+      return { peak, maxRss: process.resourceUsage().maxRSS * 1024 };
+    case 'cold-load': {
+      // The connection exists (a query ran at start-up); the cache is empty in a fresh process.
+      const ds = await dataset(msg.userId, msg.datasetId);
+      const t = process.hrtime.bigint();
+      const table = await statlas.store.load(ds);
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      return { ms, columns: table.columns.length };
+    }
+    case 'compute': {
+      const op = BENCH_OPS.find((o) => o.name === msg.op);
+      if (!op) throw new Error(`unknown op ${msg.op}`);
+      const ds = await dataset(msg.userId, msg.datasetId);
+      const table = await statlas.store.load(ds, op.columns);
+      const times: number[] = [];
+      for (let r = 0; r < msg.reps; r++) {
+        const t = process.hrtime.bigint();
+        op.run(table, ds);
+        times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+      return { times };
+    }
+    case 'warm-up': {
+      const t = process.hrtime.bigint();
+      const warmup = new URL('../src/warmup.ts', import.meta.url);
+      if (!existsSync(warmup)) return { ms: null };
+      const { warmUp } = (await import(warmup.href)) as { warmUp: () => void };
+      warmUp();
+      return { ms: Number(process.hrtime.bigint() - t) / 1e6 };
+    }
+    case 'exit':
+      setImmediate(() => {
+        server.close();
+        statlas.close().finally(() => process.exit(0));
+      });
+      return {};
+  }
+}
+
+process.on('message', (msg: Request) => {
+  handle(msg).then(
+    (result) => process.send!({ id: msg.id, result }),
+    (err: Error) => process.send!({ id: msg.id, error: err.stack ?? String(err) }),
+  );
+});
+process.send!({ ready: true, port: (server.address() as AddressInfo).port });
