@@ -303,7 +303,10 @@ async function drawChart(event) {
   say('chart-message', 'Drawing…');
   try {
     const { data } = await api('POST', `/datasets/${encodeURIComponent(state.dataset.id)}/chart-data`, { json: request });
-    const spec = { ...data.spec, width: 'container', autosize: { type: 'fit', contains: 'padding' } };
+    // As wide as the page, unless y is a list of categories (heatmaps): vega-lite then sizes the
+    // chart by its cells and would warn about a container width.
+    const discreteY = ['nominal', 'ordinal'].includes(data.spec?.encoding?.y?.type);
+    const spec = discreteY ? data.spec : { ...data.spec, width: 'container', autosize: { type: 'fit-x', contains: 'padding' } };
     await window.vegaEmbed('#chart', spec, {
       renderer: 'svg',
       // Parse expressions to an AST and run them with vega-interpreter: no eval, no 'unsafe-eval'.

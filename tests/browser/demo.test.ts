@@ -36,9 +36,6 @@ suite('the demo page in Chromium', () => {
   let baseUrl: string;
   let context: BrowserContext;
   let profileDir: string;
-  /** Console errors and page errors, including CSP violations ("Refused to …", "violates …"). */
-  const problems: string[] = [];
-
   beforeAll(async () => {
     if (!hasChromium) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}: install the chromium package.`);
     // Every upload goes to the background (202), so the page has to poll and show progress.
@@ -63,16 +60,19 @@ suite('the demo page in Chromium', () => {
     await service?.close();
   });
 
-  function watch(page: Page): void {
+  /** Collects console errors and warnings and page errors, CSP violations included ("… violates …"). */
+  function watch(page: Page): string[] {
+    const problems: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()} @ ${page.url()}`);
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message} @ ${page.url()}`));
+    return problems;
   }
 
   test('when a visitor creates a key, uploads a CSV and asks for a bar chart, then the chart is drawn with the right bars', async () => {
     const page = await context.newPage();
-    watch(page);
+    const problems = watch(page);
     await page.goto(`${baseUrl}/`);
 
     // 1. key
@@ -133,9 +133,57 @@ suite('the demo page in Chromium', () => {
     expect(problems).toEqual([]);
   }, 90_000);
 
+  /** A new visitor: no stored key; signs up and uploads the fixture through the page. */
+  async function visitorWithDataset(page: Page): Promise<void> {
+    await page.goto(`${baseUrl}/`);
+    await page.evaluate('localStorage.clear()');
+    await page.reload();
+    await page.fill('#signup-form input[name=email]', `browser-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`);
+    await page.fill('#signup-form input[name=name]', 'Chart Types');
+    await page.click('#signup-button');
+    await page.waitForSelector('#key-present:not([hidden])');
+    await page.setInputFiles('#file-input', FIXTURE);
+    await page.click('#upload-button');
+    await page.waitForSelector('#chart-section:not([hidden])', { timeout: 30_000 });
+  }
+
+  // Every chart type the API offers renders from its spec under the CSP (time axes, arcs, rules…).
+  const CHARTS: { type: string; x: string; y?: string; aggregate?: string }[] = [
+    { type: 'line', x: 'order_date', y: 'units', aggregate: 'sum' },
+    { type: 'area', x: 'order_date', y: 'units' },
+    { type: 'scatter', x: 'unit_price', y: 'units' },
+    { type: 'pie', x: 'region' },
+    { type: 'histogram', x: 'units' },
+    { type: 'box', x: 'region', y: 'units' },
+    { type: 'heatmap', x: 'region', y: 'channel' },
+  ];
+
+  test('when a visitor draws each other chart type, then each one renders marks with no browser error', async () => {
+    const page = await context.newPage();
+    const problems = watch(page);
+    await visitorWithDataset(page);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const chart of CHARTS) {
+      await page.selectOption('#chart-type', chart.type);
+      await page.selectOption('#chart-x', chart.x);
+      await page.selectOption('#chart-y', chart.y ?? '');
+      await page.selectOption('#chart-aggregate', chart.aggregate ?? '');
+      const answered = page.waitForResponse((r) => r.url().endsWith('/chart-data'));
+      await page.click('#chart-button');
+      expect([chart.type, (await answered).status()]).toEqual([chart.type, 200]);
+      await page.waitForFunction("document.querySelector('#chart-message').dataset.kind !== 'info'");
+      expect([chart.type, await page.textContent('#chart-message')]).toEqual([chart.type, expect.stringMatching(/points from 16 rows/)]);
+      const marks = await page.$$eval('#chart svg [role="graphics-symbol"]', (els) => els.length);
+      expect([chart.type, marks > 0]).toEqual([chart.type, true]);
+      await page.locator('#chart').screenshot({ path: join(ARTIFACTS, `demo-${chart.type}.png`) });
+    }
+    await page.close();
+    expect(problems).toEqual([]);
+  }, 120_000);
+
   test('when /docs is opened, then Swagger UI renders the operations with no CSP violation', async () => {
     const page = await context.newPage();
-    watch(page);
+    const problems = watch(page);
     await page.goto(`${baseUrl}/docs`);
     await page.waitForSelector('.opblock', { timeout: 30_000 });
     const operations = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent?.replace(/\u200b/g, '')));
