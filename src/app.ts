@@ -33,7 +33,8 @@ import { datasetsEndpoints } from './modules/datasets/datasets.router.js';
 import { datasetsService, type Ingester } from './modules/datasets/datasets.service.js';
 import { tableStore } from './modules/datasets/table-store.js';
 import { healthEndpoint } from './modules/health/health.router.js';
-import { ingestFile, inspectFile } from './modules/ingest/ingest.js';
+import { describeResult } from './modules/ingest/ingest.js';
+import { ingestInWorker } from './modules/ingest/ingest-pool.js';
 import { usersEndpoints } from './modules/users/users.router.js';
 import { usersService } from './modules/users/users.service.js';
 
@@ -55,7 +56,11 @@ export async function createApp(config: Config, options: AppOptions = {}) {
 
   const users = usersRepo(db);
   const store = tableStore(contentRepo(db), config.CACHE_MB);
-  const ingester: Ingester = options.ingester ?? { ingest: ingestFile, inspect: inspectFile };
+  // Parsing runs in a long-lived worker thread, so a big upload does not stall other requests.
+  const ingester: Ingester = options.ingester ?? {
+    ingest: (bytes, opts) => ingestInWorker(bytes, opts, opts.onProgress),
+    inspect: async (bytes, opts) => describeResult(await ingestInWorker(bytes, opts)),
+  };
   const datasets = datasetsService(datasetsRepo(db, provider), store, ingester, {
     limits: { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxCellBytes: config.MAX_CELL_BYTES },
     asyncBytes: config.ASYNC_UPLOAD_MB * MB,

@@ -1,6 +1,7 @@
 // Starts the HTTP server (npm start). Migrations run before this, in `npm start` or the release phase.
 import { createApp } from './app.js';
 import { loadConfigOrExit } from './config.js';
+import { stopIngestWorker } from './modules/ingest/ingest-pool.js';
 
 const config = loadConfigOrExit();
 const statlas = await createApp(config);
@@ -16,7 +17,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     stopping = true;
     statlas.logger.info({ signal }, 'shutting down');
     server.close(() => {
-      statlas.close().finally(() => process.exit(0));
+      Promise.allSettled([statlas.close(), stopIngestWorker()]).finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 10_000).unref();
   });
