@@ -14,7 +14,7 @@ const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 const require = createRequire(import.meta.url);
 
 /** A package's root folder (these packages do not export their package.json). */
-export function packageDir(name: string): string {
+function packageDir(name: string): string {
   let dir = path.dirname(require.resolve(name));
   while (dir !== path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
