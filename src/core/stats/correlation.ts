@@ -2,7 +2,8 @@
 // Inputs are aligned Float64Arrays over the selected rows, NaN = missing; a pair uses only the rows
 // where both are present.
 //
-//  - pearson: one pass per pair of sums shifted by each column's mean (no cancellation).
+//  - pearson: all pairs in one blocked pass of sums shifted by each column's mean; a pair whose
+//    sums would cancel is redone in two exact passes (means, then centred sums) as scipy does.
 //  - spearman: each column is turned once into dense codes (rank among its distinct values, -1
 //    missing). Per pair, the codes of the complete rows are counted and prefix-summed into exact
 //    average ranks (pandas re-ranks each pair's complete rows the same way), then one pearson pass.
@@ -27,34 +28,70 @@ export interface PairResult {
 const clamp = (r: number): number => (r > 1 ? 1 : r < -1 ? -1 : r);
 
 /**
- * Pearson r over the rows where x and y are both present (scipy.stats.pearsonr p-value).
- * One pass of shifted sums: shifting by a value near each column's centre (`shiftX`/`shiftY`, e.g.
- * the column mean; default the first complete value) keeps Σd² − (Σd)²/n free of cancellation, so
- * r agrees with scipy's centred two-pass form to ~1e-14.
+ * Pearson r over the rows where x and y are both present (scipy.stats.pearsonr p-value), in two
+ * passes as scipy computes it: the means, then the centred sums. Exact about constancy (a column
+ * whose complete values are all equal gives null, as scipy's ConstantInputWarning case).
  */
-export function pearsonPair(x: Float64Array, y: Float64Array, shiftX?: number, shiftY?: number): PairResult {
+export function pearsonPair(x: Float64Array, y: Float64Array): PairResult {
   const m = x.length;
-  let first = 0;
-  while (first < m && (x[first] !== x[first] || y[first] !== y[first])) first++;
-  if (first >= m) return { r: null, n: 0, pValue: null };
-  const x0 = x[first];
-  const y0 = y[first];
-  const ox = shiftX !== undefined && Number.isFinite(shiftX) ? shiftX : x0;
-  const oy = shiftY !== undefined && Number.isFinite(shiftY) ? shiftY : y0;
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let x0 = NaN;
+  let y0 = NaN;
+  let xConst = true;
+  let yConst = true;
+  for (let i = 0; i < m; i++) {
+    const a = x[i];
+    const b = y[i];
+    if (a !== a || b !== b) continue;
+    if (n === 0) {
+      x0 = a;
+      y0 = b;
+    } else {
+      if (a !== x0) xConst = false;
+      if (b !== y0) yConst = false;
+    }
+    n++;
+    sx += a;
+    sy += b;
+  }
+  if (n < 2 || xConst || yConst) return { r: null, n, pValue: null };
+  const mx = sx / n;
+  const my = sy / n;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < m; i++) {
+    const a = x[i];
+    const b = y[i];
+    if (a !== a || b !== b) continue;
+    const dx = a - mx;
+    const dy = b - my;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  const r = clamp(sxy / Math.sqrt(sxx * syy));
+  // scipy: two points always give p = 1.
+  return { r, n, pValue: n === 2 ? 1 : correlationPValue(r, n) };
+}
+
+/** Rows per block in pearsonMatrix: a block of every column stays in cache while all pairs use it. */
+const PEARSON_BLOCK = 4096;
+
+/** Adds the shifted sums of rows [start, end) where both are present into acc[off..off+6). */
+function accumulatePair(x: Float64Array, y: Float64Array, ox: number, oy: number, start: number, end: number, acc: Float64Array, off: number): void {
   let n = 0;
   let sx = 0;
   let sy = 0;
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
-  let xConst = true;
-  let yConst = true;
-  for (let i = first; i < m; i++) {
+  for (let i = start; i < end; i++) {
     const a = x[i];
     const b = y[i];
     if (a !== a || b !== b) continue;
-    if (a !== x0) xConst = false;
-    if (b !== y0) yConst = false;
     const dx = a - ox;
     const dy = b - oy;
     n++;
@@ -64,14 +101,49 @@ export function pearsonPair(x: Float64Array, y: Float64Array, shiftX?: number, s
     syy += dy * dy;
     sxy += dx * dy;
   }
-  if (n < 2 || xConst || yConst) return { r: null, n, pValue: null };
-  const cxx = sxx - (sx * sx) / n;
-  const cyy = syy - (sy * sy) / n;
-  const cxy = sxy - (sx * sy) / n;
-  if (!(cxx > 0 && cyy > 0)) return { r: null, n, pValue: null };
-  const r = clamp(cxy / Math.sqrt(cxx * cyy));
-  // scipy: two points always give p = 1.
-  return { r, n, pValue: n === 2 ? 1 : correlationPValue(r, n) };
+  acc[off] += n;
+  acc[off + 1] += sx;
+  acc[off + 2] += sy;
+  acc[off + 3] += sxx;
+  acc[off + 4] += syy;
+  acc[off + 5] += sxy;
+}
+
+/**
+ * Pearson for every pair i < j of the columns (in that order), pairwise complete. One blocked pass
+ * over the rows accumulates each pair's sums shifted by the column centres (`shifts`, e.g. the
+ * means), so each block of every column is read from cache by all pairs. When the shifted sums
+ * would cancel (the pair's rows centre far from the shift, or a column is constant on them), that
+ * pair is recomputed exactly by pearsonPair, which also decides constancy exactly.
+ */
+export function pearsonMatrix(cols: Float64Array[], shifts: number[]): PairResult[] {
+  const k = cols.length;
+  const m = k ? cols[0].length : 0;
+  const pairCount = (k * (k - 1)) / 2;
+  const acc = new Float64Array(pairCount * 6);
+  const ox = shifts.map((s) => (Number.isFinite(s) ? s : 0));
+  for (let start = 0; start < m; start += PEARSON_BLOCK) {
+    const end = Math.min(m, start + PEARSON_BLOCK);
+    let p = 0;
+    for (let i = 0; i < k; i++) {
+      for (let j = i + 1; j < k; j++) accumulatePair(cols[i], cols[j], ox[i], ox[j], start, end, acc, 6 * p++);
+    }
+  }
+  const out: PairResult[] = [];
+  let p = 0;
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++, p++) {
+      const [n, sx, sy, sxx, syy, sxy] = acc.subarray(6 * p, 6 * p + 6);
+      const cxx = sxx - (sx * sx) / n;
+      const cyy = syy - (sy * sy) / n;
+      // Well conditioned (little cancellation): the one-pass result is accurate to ~1e-13.
+      if (n > 2 && cxx > 1e-3 * sxx && cyy > 1e-3 * syy) {
+        const r = clamp((sxy - (sx * sy) / n) / Math.sqrt(cxx * cyy));
+        out.push({ r, n, pValue: correlationPValue(r, n) });
+      } else out.push(pearsonPair(cols[i], cols[j]));
+    }
+  }
+  return out;
 }
 
 /** A column prepared for rank correlations: dense codes (-1 missing) and the number of distinct values. */

@@ -8,7 +8,7 @@ import { equalWidthEdges, binIndex } from '../../core/binning.js';
 import type { RowSelection } from '../../core/filter.types.js';
 import { aggregateGroups, groupRecords, groupRows, type GroupKeySpec } from '../../core/group-by.js';
 import { METRICS, metricField, parseMetric, type MetricSpec } from '../../core/metrics.js';
-import { CORRELATION_METHODS, kendallPair, pearsonPair, rankColumn, spearmanPair, type CorrelationMethod, type PairResult, type RankedColumn } from '../../core/stats/correlation.js';
+import { CORRELATION_METHODS, kendallPair, pearsonMatrix, rankColumn, spearmanPair, type CorrelationMethod, type PairResult, type RankedColumn } from '../../core/stats/correlation.js';
 import { describeNumeric } from '../../core/stats/describe.js';
 import { countDistinct, distinctIndex } from '../../core/stats/distinct.js';
 import { DEFAULT_OUTLIER_THRESHOLD, isOutside, outlierFences } from '../../core/stats/outliers.js';
@@ -254,9 +254,11 @@ export function correlations(table: Table, rows: RowSelection, params: Correlati
   const data = cols.map((c) => gather(c.values, rows));
   const k = cols.length;
   const ranked: RankedColumn[] | null = method === 'pearson' ? null : data.map((d) => rankColumn(d));
-  const centres = method === 'pearson' ? data.map(meanOfPresent) : [];
+  // Pearson: all pairs in one blocked pass (pearsonMatrix returns them in i < j order).
+  const pearson = method === 'pearson' ? pearsonMatrix(data, data.map(meanOfPresent)) : [];
+  let next = 0;
   const pairOf = (i: number, j: number): PairResult =>
-    method === 'pearson' ? pearsonPair(data[i], data[j], centres[i], centres[j]) : method === 'spearman' ? spearmanPair(ranked![i], ranked![j]) : kendallPair(ranked![i], ranked![j]);
+    method === 'pearson' ? pearson[next++] : method === 'spearman' ? spearmanPair(ranked![i], ranked![j]) : kendallPair(ranked![i], ranked![j]);
 
   const matrix: (number | null)[][] = Array.from({ length: k }, () => new Array<number | null>(k).fill(null));
   const pairs: CorrelationPair[] = [];
