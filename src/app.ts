@@ -103,7 +103,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   app.use(cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'Content-Disposition'] }));
 
   app.use(mountEndpoints([health]));
-  app.use(docsRouter(buildOpenApiDocument(groups, { version: VERSION })));
+  app.use(docsRouter(() => buildOpenApiDocument(groups, { version: VERSION })));
   app.use(demoRouter());
 
   const api = express.Router();

@@ -3,6 +3,7 @@
 import { AppError } from '../errors.js';
 import { findColumn, type Table } from './column.js';
 import type { RowSelection } from './filter.types.js';
+import { argsortFloat } from './stats/radix.js';
 
 export interface SortKey {
   column: string;
@@ -43,32 +44,44 @@ export function dictRanks(dict: string[]): Int32Array {
 
 /** Returns the selected rows (all rows when null) sorted by the keys; stable. */
 export function sortRows(table: Table, rows: RowSelection, keys: SortKey[], path = 'sort'): Int32Array {
-  const selected = rows ?? Int32Array.from({ length: table.rowCount }, (_, i) => i);
-  if (keys.length === 0) return selected;
-  // Each key becomes a Float64 sort value per row (string → code-point rank), NaN = missing.
-  const columns = keys.map((k) => {
-    const col = findColumn(table, k.column);
-    if (!col) throw AppError.validation([{ path, message: `Unknown column "${k.column.slice(0, 200)}".` }]);
-    if (col.type !== 'string') return { values: col.values, sign: k.descending ? -1 : 1 };
-    const ranks = dictRanks(col.dict);
-    const values = new Float64Array(col.codes.length);
-    for (let i = 0; i < values.length; i++) values[i] = col.codes[i] < 0 ? NaN : ranks[col.codes[i]];
-    return { values, sign: k.descending ? -1 : 1 };
-  });
-  const out = Array.from(selected);
-  out.sort((a, b) => {
-    for (const { values, sign } of columns) {
-      const x = values[a];
-      const y = values[b];
-      const xm = x !== x;
-      const ym = y !== y;
-      if (xm || ym) {
-        if (xm && ym) continue;
-        return xm ? 1 : -1;
-      }
-      if (x !== y) return x < y ? -sign : sign;
+  let order = rows ?? Int32Array.from({ length: table.rowCount }, (_, i) => i);
+  // One stable radix pass per key, last key first (LSD order): each pass keeps the order of the
+  // previous one among equal keys, so the result is sorted by all keys and stable overall.
+  for (let k = keys.length - 1; k >= 0; k--) order = sortByKey(order, keyValues(table, keys[k], path), keys[k].descending);
+  return order;
+}
+
+/** The sort value of every row of the key's column (strings by code-point rank), NaN = missing. */
+function keyValues(table: Table, key: SortKey, path: string): Float64Array {
+  const col = findColumn(table, key.column);
+  if (!col) throw AppError.validation([{ path, message: `Unknown column "${key.column.slice(0, 200)}".` }]);
+  if (col.type !== 'string') return col.values;
+  const ranks = dictRanks(col.dict);
+  const values = new Float64Array(col.codes.length);
+  for (let i = 0; i < values.length; i++) values[i] = col.codes[i] < 0 ? NaN : ranks[col.codes[i]];
+  return values;
+}
+
+/** `order` stably sorted by values[row]; missing values go last in both directions. */
+function sortByKey(order: Int32Array, values: Float64Array, descending: boolean): Int32Array {
+  const n = order.length;
+  const present = new Int32Array(n);
+  const keys = new Float64Array(n);
+  const missing: number[] = [];
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const row = order[i];
+    const v = values[row];
+    if (v !== v) missing.push(row);
+    else {
+      present[m] = row;
+      // Negating keeps equal keys equal, so a stable ascending sort of -v is a stable descending one.
+      keys[m++] = descending ? -v : v;
     }
-    return a - b; // stable: keep file order for equal keys
-  });
-  return Int32Array.from(out);
+  }
+  const idx = argsortFloat(keys, m);
+  const out = new Int32Array(n);
+  for (let i = 0; i < m; i++) out[i] = present[idx[i]];
+  for (let i = 0; i < missing.length; i++) out[m + i] = missing[i];
+  return out;
 }

@@ -65,10 +65,12 @@ function docsAssets(): express.RequestHandler {
   };
 }
 
-export function docsRouter(document: object): express.Router {
+/** `document` is built on the first request for it (it takes a few hundred ms), then kept. */
+export function docsRouter(document: () => object): express.Router {
   const router = express.Router();
-  const json = JSON.stringify(document);
+  let json: string | null = null;
   router.get(DOCS_PATHS.document, (_req: Request, res: Response) => {
+    json ??= JSON.stringify(document());
     res.type('application/json').send(json);
   });
   router.get(DOCS_PATHS.ui, (_req: Request, res: Response) => {

@@ -84,7 +84,7 @@ export function datasetsEndpoints(datasets: DatasetsService, upload: RequestHand
       params: idParams,
       query: exportQuery,
       responses: {
-        200: { description: 'The file, as an attachment. Text starting with = + - @ gets a leading \' (formula injection).', contentType: 'text/csv' },
+        200: { description: 'The file, as an attachment. Text starting with = + - @ gets a leading \' (formula injection).', contentType: 'text/csv, application/json, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
       },
       errors: ['NOT_FOUND', 'CONFLICT'],
       handle: async ({ user, params, query, res }) => {

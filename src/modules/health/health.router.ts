@@ -10,6 +10,10 @@ const healthResponse = z.object({
   status: z.enum(['ok', 'unavailable']),
   db: z.enum(['ok', 'down']),
   version: z.string(),
+  error: z
+    .object({ code: z.literal('UNAVAILABLE'), message: z.string(), details: z.object({}), requestId: z.string() })
+    .optional()
+    .describe('Only when the database cannot be reached.'),
 });
 
 async function ping(db: Db): Promise<boolean> {
