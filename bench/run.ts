@@ -1,0 +1,302 @@
+// `npm run bench`: Statlas against pandas on the same synthetic CSVs, in the same run.
+//
+// For each size (100k and 1M rows): pandas (bench/pandas_bench.py, Debian's /usr/bin/python3) times
+// read_csv, read_pickle and the analyses; Statlas is a real server process (bench/server-child.ts)
+// driven over HTTP: upload → ready on SQLite and on a fresh PostgreSQL database (dropped after),
+// cold load of the stored table in freshly started processes, then each analysis over HTTP (the
+// table cached) and as the pure function. Prints medians and statlas/pandas ratios and writes
+// bench/results/latest.json.
+//
+// Options (environment): BENCH_SIZES=100000,1000000  BENCH_REPS=3  BENCH_PG=postgresql://…|off
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { migrate } from '../src/db/migrate.js';
+import { api, signUp, startServer, uploadAndWait, type BenchServer, type Session } from './client.js';
+import { generateCsv } from './generate.js';
+import { BENCH_OPS } from './ops.js';
+
+const run = promisify(execFile);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
+const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 3));
+const PG_SERVER = process.env.BENCH_PG ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const MB = 1024 * 1024;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+interface Row {
+  size: number;
+  phase: string;
+  db?: string;
+  statlasMs: number | null;
+  pandasMs: number | null;
+  ratio: number | null;
+  runs: { statlas: number[]; pandas: number[] };
+  note?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+
+interface BenchDb {
+  kind: 'sqlite' | 'postgresql';
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function sqliteDb(dir: string, tag: string): Promise<BenchDb> {
+  const file = join(dir, `bench-${tag}-${process.pid}.db`);
+  const { rmSync } = await import('node:fs');
+  const url = `file:${file}`;
+  await migrate(url);
+  return { kind: 'sqlite', url, drop: async () => ['', '-wal', '-shm'].forEach((s) => rmSync(file + s, { force: true })) };
+}
+
+async function pgDb(tag: string): Promise<BenchDb | null> {
+  if (PG_SERVER === 'off') return null;
+  const name = `statlas_bench_${tag}_${Date.now()}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: PG_SERVER, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+  } catch (err) {
+    log(`PostgreSQL skipped: ${(err as Error).message}`);
+    return null;
+  }
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const u = new URL(PG_SERVER);
+  u.pathname = `/${name}`;
+  await migrate(u.toString());
+  return {
+    kind: 'postgresql',
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_SERVER });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statlas phases
+
+interface IngestOutcome {
+  times: number[];
+  answerTimes: number[];
+  status: number;
+  datasetId: string;
+  userId: string;
+  /** The benchmark user's key (valid in every process on this database). */
+  auth: Session['auth'];
+  peakRss: number;
+  baseRss: number;
+}
+
+async function benchIngest(db: BenchDb, file: string): Promise<IngestOutcome> {
+  const server = await startServer({ DATABASE_URL: db.url });
+  try {
+    const session = await signUp(server.base);
+    const times: number[] = [];
+    const answerTimes: number[] = [];
+    let peakRss = 0;
+    let baseRss = 0;
+    let first: Awaited<ReturnType<typeof uploadAndWait>> | null = null;
+    for (let r = 0; r < REPS; r++) {
+      const { rss } = await server.call<{ rss: number }>('rss-start');
+      const u = await uploadAndWait(session, file);
+      const { peak } = await server.call<{ peak: number }>('rss-stop');
+      if (r === 0) baseRss = rss;
+      peakRss = Math.max(peakRss, peak);
+      times.push(u.readyMs);
+      answerTimes.push(u.answerMs);
+      first ??= u;
+      // Keep the first dataset (for cold loads and analyses); the others only take space.
+      if (r > 0) await api(session, 'DELETE', `datasets/${u.datasetId}`);
+    }
+    return { times, answerTimes, status: first!.status, datasetId: first!.datasetId, userId: session.userId, auth: session.auth, peakRss, baseRss };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Cold load: a freshly started process reads every column of the stored table. */
+async function benchColdLoad(db: BenchDb, userId: string, datasetId: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const server = await startServer({ DATABASE_URL: db.url });
+    try {
+      const { ms } = await server.call<{ ms: number }>('cold-load', { userId, datasetId });
+      times.push(ms);
+    } finally {
+      await server.stop();
+    }
+  }
+  return times;
+}
+
+interface OpTimes {
+  http: number[];
+  pure: number[];
+  firstHttp: number;
+}
+
+/** Each operation over HTTP (first call separately: it loads the columns) and as the pure function. */
+async function benchOps(server: BenchServer, session: Session, userId: string, datasetId: string): Promise<Record<string, OpTimes>> {
+  const out: Record<string, OpTimes> = {};
+  for (const op of BENCH_OPS) {
+    const http: number[] = [];
+    let firstHttp = 0;
+    for (let r = 0; r <= REPS; r++) {
+      const t = performance.now();
+      const res = await api(session, op.http.method, `datasets/${datasetId}/${op.http.path}`, op.http.body);
+      const ms = performance.now() - t;
+      if (res.status !== 200) throw new Error(`${op.name} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+      if (r === 0) firstHttp = ms;
+      else http.push(ms);
+    }
+    const { times } = await server.call<{ times: number[] }>('compute', { userId, datasetId, op: op.name, reps: REPS });
+    out[op.name] = { http, pure: times, firstHttp };
+  }
+  return out;
+}
+
+/** First call of each pure function in a fresh process, with and without the start-up warm-up. */
+async function benchFirstCalls(db: BenchDb, userId: string, datasetId: string): Promise<{ warmUpMs: number | null; cold: Record<string, number>; warm: Record<string, number> } | null> {
+  const result = { warmUpMs: null as number | null, cold: {} as Record<string, number>, warm: {} as Record<string, number> };
+  for (const mode of ['cold', 'warm'] as const) {
+    const server = await startServer({ DATABASE_URL: db.url });
+    try {
+      await server.call('cold-load', { userId, datasetId });
+      if (mode === 'warm') {
+        const { ms } = await server.call<{ ms: number | null }>('warm-up');
+        if (ms === null) return null;
+        result.warmUpMs = ms;
+      }
+      for (const op of BENCH_OPS) {
+        const { times } = await server.call<{ times: number[] }>('compute', { userId, datasetId, op: op.name, reps: 1 });
+        result[mode][op.name] = times[0];
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function pandasBench(file: string, reps: number): Promise<Record<string, any>> {
+  const { stdout } = await run('/usr/bin/python3', [join(here, 'pandas_bench.py'), file, String(reps), `${file}.pkl`], { maxBuffer: 16 * MB });
+  return JSON.parse(stdout);
+}
+
+function row(size: number, phase: string, statlas: number[] | null, pandas: number[] | null, extra: Partial<Row> = {}): Row {
+  const s = statlas && statlas.length ? median(statlas) : null;
+  const p = pandas && pandas.length ? median(pandas) : null;
+  return { size, phase, statlasMs: s, pandasMs: p, ratio: s !== null && p !== null ? s / p : null, runs: { statlas: statlas ?? [], pandas: pandas ?? [] }, ...extra };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const dataDir = join(here, 'data');
+  const rows: Row[] = [];
+  const memory: Record<string, unknown>[] = [];
+  const firstCalls: Record<string, unknown> = {};
+
+  for (const size of SIZES) {
+    const { path: file, bytes } = await generateCsv(join(dataDir, `bench-${size}.csv`), size);
+    log(`\n== ${size.toLocaleString('en')} rows (${(bytes / MB).toFixed(1)} MB) ==`);
+
+    log('pandas …');
+    const pd = await pandasBench(file, REPS);
+    const pdMs = (k: string): number[] => (pd[k] as number[]).map((s) => s * 1000);
+
+    const sqlite = await sqliteDb(dataDir, String(size));
+    const postgres = await pgDb(String(size));
+    try {
+      for (const db of [sqlite, postgres]) {
+        if (!db) continue;
+        log(`statlas ingest on ${db.kind} …`);
+        const ing = await benchIngest(db, file);
+        rows.push(row(size, 'ingest: upload → ready (HTTP)', ing.times, pdMs('ingest'), { db: db.kind, note: `answered ${ing.status}; pandas: read_csv(parse_dates) + dtypes + isna().sum()` }));
+        memory.push({ size, db: db.kind, fileBytes: bytes, baseRss: ing.baseRss, peakRss: ing.peakRss, peakOverFile: ing.peakRss / bytes, pandasPeakRss: pd.meta.peakRssAfterIngest });
+
+        log(`statlas cold load on ${db.kind} …`);
+        const cold = await benchColdLoad(db, ing.userId, ing.datasetId);
+        rows.push(row(size, 'cold load of the stored table (fresh process)', cold, pdMs('cold-load-pickle'), { db: db.kind, note: 'pandas: read_pickle' }));
+        rows.push(row(size, 'cold load vs re-reading the CSV', cold, pdMs('ingest'), { db: db.kind, note: 'pandas: read_csv' }));
+
+        if (db.kind === 'sqlite') {
+          log('statlas analyses …');
+          const server = await startServer({ DATABASE_URL: db.url });
+          try {
+            const session: Session = { base: server.base, auth: ing.auth };
+            const ops = await benchOps(server, session, ing.userId, ing.datasetId);
+            for (const op of BENCH_OPS) {
+              const t = ops[op.name];
+              rows.push(row(size, `${op.name} (HTTP, cached table)`, t.http, pdMs(op.name), { note: `pandas: ${op.pandas}; first HTTP call ${t.firstHttp.toFixed(1)} ms` }));
+              rows.push(row(size, `${op.name} (function)`, t.pure, pdMs(op.name)));
+            }
+          } finally {
+            await server.stop();
+          }
+          if (size === SIZES[SIZES.length - 1]) {
+            log('first calls with and without warm-up …');
+            const fc = await benchFirstCalls(db, ing.userId, ing.datasetId);
+            if (fc) firstCalls[String(size)] = fc;
+          }
+        }
+      }
+    } finally {
+      await sqlite.drop();
+      await postgres?.drop();
+    }
+  }
+
+  const totalS = (performance.now() - started) / 1000;
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryMb: Math.round(totalmem() / MB), node: process.version, loadavg: (await import('node:os')).loadavg() },
+    reps: REPS,
+    totalSeconds: totalS,
+    rows,
+    memory,
+    firstCalls,
+  };
+  const resultsDir = join(here, 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  printTable(results);
+  log(`\nwrote bench/results/latest.json in ${totalS.toFixed(0)} s`);
+}
+
+function printTable(results: { rows: Row[]; memory: Record<string, any>[]; firstCalls: Record<string, any> }): void {
+  const fmt = (ms: number | null) => (ms === null ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+  const lines = ['| rows | phase | db | Statlas | pandas | ratio |', '|---|---|---|---|---|---|'];
+  for (const r of results.rows) {
+    lines.push(`| ${r.size.toLocaleString('en')} | ${r.phase} | ${r.db ?? ''} | ${fmt(r.statlasMs)} | ${fmt(r.pandasMs)} | ${r.ratio === null ? '—' : r.ratio.toFixed(2)} |`);
+  }
+  for (const m of results.memory) {
+    lines.push(`| ${m.size.toLocaleString('en')} | peak RSS during ingest (server process) | ${m.db} | ${(m.peakRss / MB).toFixed(0)} MB (${m.peakOverFile.toFixed(2)}× file; ${(m.baseRss / MB).toFixed(0)} MB before) | ${(m.pandasPeakRss / MB).toFixed(0)} MB | — |`);
+  }
+  console.log(lines.join('\n'));
+  for (const [size, fc] of Object.entries(results.firstCalls)) {
+    console.log(`\nFirst call of each function in a fresh process, ${Number(size).toLocaleString('en')} rows (warm-up took ${fc.warmUpMs?.toFixed(0)} ms):`);
+    console.log('| op | without warm-up | with warm-up |\n|---|---|---|');
+    for (const op of Object.keys(fc.cold)) console.log(`| ${op} | ${fmt(fc.cold[op])} | ${fmt(fc.warm[op])} |`);
+  }
+}
+
+await main();
