@@ -11,3 +11,15 @@ export function isDatabaseDown(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * A row this write refers to is gone (Prisma P2003, a foreign key): in this service that means its
+ * dataset or user was deleted while the request ran, e.g. a DELETE landing during an upload.
+ */
+export function isReferenceGone(err: unknown): boolean {
+  for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (e.code === 'P2003' || e.code === '23503' || e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return true;
+    if (typeof e.message === 'string' && /Foreign key constraint (violated|failed)/i.test(e.message)) return true;
+  }
+  return false;
+}

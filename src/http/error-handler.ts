@@ -2,7 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, errorBody } from '../errors.js';
-import { isDatabaseDown } from '../db/db-errors.js';
+import { isDatabaseDown, isReferenceGone } from '../db/db-errors.js';
 
 interface HttpishError {
   code?: string;
@@ -29,6 +29,8 @@ export function toAppError(err: unknown, maxUploadMb: number): AppError {
   if (e.type === 'entity.parse.failed') return AppError.validation([{ path: 'body', message: 'The body is not valid JSON.' }]);
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return AppError.validation([{ path: 'body', message: 'Send the body as UTF-8 JSON.' }]);
   if (isDatabaseDown(err)) return new AppError('UNAVAILABLE', 'The database cannot be reached right now. Try again soon.');
+  // Deleted by another request while this one was writing something that belongs to it.
+  if (isReferenceGone(err)) return new AppError('NOT_FOUND', 'It was deleted while your request was running.');
   const status = e.status ?? e.statusCode;
   if (status === 400) return AppError.validation([{ path: 'request', message: e.message }]);
   return new AppError('INTERNAL', 'Something went wrong on our side.');
