@@ -172,27 +172,33 @@ async function benchOps(server: BenchServer, session: Session, userId: string, d
   return out;
 }
 
-/** First call of each pure function in a fresh process, with and without the start-up warm-up. */
-async function benchFirstCalls(db: BenchDb, userId: string, datasetId: string): Promise<{ warmUpMs: number | null; cold: Record<string, number>; warm: Record<string, number> } | null> {
-  const result = { warmUpMs: null as number | null, cold: {} as Record<string, number>, warm: {} as Record<string, number> };
-  for (const mode of ['cold', 'warm'] as const) {
-    const server = await startServer({ DATABASE_URL: db.url });
-    try {
-      await server.call('cold-load', { userId, datasetId });
-      if (mode === 'warm') {
-        const { ms } = await server.call<{ ms: number | null }>('warm-up');
-        if (ms === null) return null;
-        result.warmUpMs = ms;
+/**
+ * First call of each pure function in fresh processes (the table already loaded), without and with
+ * the start-up warm-up; medians over REPS processes each, alternating, because the VM is noisy.
+ */
+async function benchFirstCalls(db: BenchDb, userId: string, datasetId: string) {
+  const runs = { cold: {} as Record<string, number[]>, warm: {} as Record<string, number[]>, warmUpMs: [] as number[] };
+  for (let r = 0; r < REPS; r++) {
+    for (const mode of ['cold', 'warm'] as const) {
+      const server = await startServer({ DATABASE_URL: db.url });
+      try {
+        await server.call('cold-load', { userId, datasetId });
+        if (mode === 'warm') {
+          const { ms } = await server.call<{ ms: number | null }>('warm-up');
+          if (ms === null) return null;
+          runs.warmUpMs.push(ms);
+        }
+        for (const op of BENCH_OPS) {
+          const { times } = await server.call<{ times: number[] }>('compute', { userId, datasetId, op: op.name, reps: 1 });
+          (runs[mode][op.name] ??= []).push(times[0]);
+        }
+      } finally {
+        await server.stop();
       }
-      for (const op of BENCH_OPS) {
-        const { times } = await server.call<{ times: number[] }>('compute', { userId, datasetId, op: op.name, reps: 1 });
-        result[mode][op.name] = times[0];
-      }
-    } finally {
-      await server.stop();
     }
   }
-  return result;
+  const med = (m: Record<string, number[]>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, median(v)]));
+  return { warmUpMs: median(runs.warmUpMs), cold: med(runs.cold), warm: med(runs.warm), runs };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ export interface ContentRepo {
   deleteVersion(datasetId: string, version: number): Promise<void>;
   /** Copies unchanged columns into a new version inside the database (no round trip through Node). */
   copyColumns(datasetId: string, fromVersion: number, toVersion: number, columns: number[]): Promise<void>;
+  /** Opens the repository's own connections now rather than on first use (start-up). */
+  connect(): Promise<void>;
   /** Closes the repository's own connections (none through Prisma). */
   close(): Promise<void>;
 }
@@ -106,6 +108,8 @@ function prismaContent(db: Db): ContentRepo {
         SELECT "datasetId", ${toVersion}, "column", "kind", "chunk", "count", "data" FROM "DatasetChunk"
         WHERE "datasetId" = ${datasetId} AND "version" = ${fromVersion} AND "column" IN (${Prisma.join(columns)})`;
     },
+
+    async connect() {},
 
     async close() {},
   };
@@ -207,6 +211,10 @@ function sqliteContent(file: string): ContentRepo {
       );
     },
 
+    async connect() {
+      await open();
+    },
+
     async close() {
       const c = conns;
       conns = null;
@@ -296,6 +304,11 @@ function pgContent(url: string): ContentRepo {
          WHERE "datasetId" = $2 AND "version" = $3 AND "column" = ANY($4::int[])`,
         [toVersion, datasetId, fromVersion, columns],
       );
+    },
+
+    async connect() {
+      const client = await (await open()).connect();
+      client.release();
     },
 
     async close() {

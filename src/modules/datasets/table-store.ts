@@ -69,6 +69,9 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
 
     cacheStats: () => ({ entries: cache.size, bytes: cache.calculatedSize }),
 
+    /** Opens the content repository's database connections (start-up; otherwise on first use). */
+    connect: content.connect,
+
     /** Closes the content repository's own database connections (app shutdown). */
     async close(): Promise<void> {
       cache.clear();
