@@ -190,14 +190,14 @@ function averageRanksOfCodes(counts: Int32Array): Float64Array {
 }
 
 /** Pearson over two rank vectors of n complete rows whose mean is (n+1)/2. */
-function rankPearson(rx: ArrayLike<number>, ry: ArrayLike<number>, n: number, lookupX?: Float64Array, lookupY?: Float64Array): number | null {
+function rankPearson(rx: Float64Array, ry: Float64Array, n: number): number | null {
   const mean = (n + 1) / 2;
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
   for (let i = 0; i < n; i++) {
-    const dx = (lookupX ? lookupX[rx[i]] : rx[i]) - mean;
-    const dy = (lookupY ? lookupY[ry[i]] : ry[i]) - mean;
+    const dx = rx[i] - mean;
+    const dy = ry[i] - mean;
     sxx += dx * dx;
     syy += dy * dy;
     sxy += dx * dy;
@@ -241,9 +241,40 @@ export function spearmanPair(a: RankedColumn, b: RankedColumn): PairResult {
     const r = rankPearson(a.ranks, b.ranks, n);
     return { r, n, pValue: r === null ? null : correlationPValue(r, n) };
   }
-  const { xs, ys, cx, cy, n } = completeCodes(a, b);
+  // Re-rank over the complete rows: count codes there, prefix-sum into average ranks, then one
+  // pass over the same rows (no per-pair copies of the codes).
+  const ca = a.codes;
+  const cb = b.codes;
+  const m = ca.length;
+  const cx = new Int32Array(a.k);
+  const cy = new Int32Array(b.k);
+  let n = 0;
+  for (let i = 0; i < m; i++) {
+    const p = ca[i];
+    const q = cb[i];
+    if (p < 0 || q < 0) continue;
+    cx[p]++;
+    cy[q]++;
+    n++;
+  }
   if (n < 2 || distinctOf(cx) < 2 || distinctOf(cy) < 2) return { r: null, n, pValue: null };
-  const r = rankPearson(xs, ys, n, averageRanksOfCodes(cx), averageRanksOfCodes(cy));
+  const rx = averageRanksOfCodes(cx);
+  const ry = averageRanksOfCodes(cy);
+  const mean = (n + 1) / 2;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < m; i++) {
+    const p = ca[i];
+    const q = cb[i];
+    if (p < 0 || q < 0) continue;
+    const dx = rx[p] - mean;
+    const dy = ry[q] - mean;
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  const r = sxx === 0 || syy === 0 ? null : clamp(sxy / Math.sqrt(sxx * syy));
   return { r, n, pValue: r === null ? null : correlationPValue(r, n) };
 }
 
