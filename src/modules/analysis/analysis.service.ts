@@ -467,8 +467,8 @@ function parseByEntry(table: Table, entry: string, issues: FieldIssue[]): GroupK
   return null;
 }
 
+/** `columns=` plays no part here: the keys and metrics name their columns. */
 export function groupby(table: Table, rows: RowSelection, params: GroupbyParams): GroupbyResult {
-  if (params.columns) selectColumns(table, params.columns);
   const issues: FieldIssue[] = [];
   const by = params.by.map((e) => parseByEntry(table, e, issues)).filter((x): x is GroupKeySpec => x !== null);
   const metrics: MetricSpec[] = [];
