@@ -23,3 +23,21 @@ export function isReferenceGone(err: unknown): boolean {
   }
   return false;
 }
+
+/** PostgreSQL error codes of a driver error (Prisma keeps them in meta.driverAdapterError.cause). */
+function pgCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    const cause = e.meta?.driverAdapterError?.cause;
+    for (const c of [e.code, e.originalCode, cause?.code, cause?.originalCode]) if (typeof c === 'string') codes.push(c);
+  }
+  return codes;
+}
+
+/**
+ * Text PostgreSQL cannot store: a NUL character (22021 in text columns, 22P05 in jsonb). SQLite
+ * stores it; PostgreSQL refuses it, so it is the client's input that cannot be kept, not a fault.
+ */
+export function isUnstorableText(err: unknown): boolean {
+  return pgCodes(err).some((c) => c === '22021' || c === '22P05');
+}

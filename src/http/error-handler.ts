@@ -2,7 +2,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError, errorBody } from '../errors.js';
-import { isDatabaseDown, isReferenceGone } from '../db/db-errors.js';
+import { isDatabaseDown, isReferenceGone, isUnstorableText } from '../db/db-errors.js';
 
 interface HttpishError {
   code?: string;
@@ -31,6 +31,9 @@ export function toAppError(err: unknown, maxUploadMb: number): AppError {
   if (isDatabaseDown(err)) return new AppError('UNAVAILABLE', 'The database cannot be reached right now. Try again soon.');
   // Deleted by another request while this one was writing something that belongs to it.
   if (isReferenceGone(err)) return new AppError('NOT_FOUND', 'It was deleted while your request was running.');
+  if (isUnstorableText(err)) {
+    return AppError.validation([{ path: 'request', message: 'Text cannot contain NUL characters (\\u0000). Remove them and try again.' }]);
+  }
   const status = e.status ?? e.statusCode;
   if (status === 400) return AppError.validation([{ path: 'request', message: e.message }]);
   return new AppError('INTERNAL', 'Something went wrong on our side.');

@@ -510,6 +510,32 @@ describe('query and body fields → 400 naming each field', () => {
     expect(far.body.data).toEqual([]);
   });
 
+  test('NUL characters anywhere (PostgreSQL cannot store them): 400, 404 or accepted, never 500', async () => {
+    const NUL = '\u0000';
+    const answers: [string, request.Response][] = [
+      ['id', await request(statlas.app).get('/api/v1/datasets/%00').set(user.auth)],
+      ['q', await request(statlas.app).get('/api/v1/datasets?q=a%00b').set(user.auth)],
+      ['datasetId', await request(statlas.app).get('/api/v1/visualizations?datasetId=%00').set(user.auth)],
+      ['keyId', await request(statlas.app).delete('/api/v1/users/me/api-keys/%00').set(user.auth)],
+      ['name field', await upload(statlas.app, user, 'a,b\n1,2\n', 'x.csv', { name: `a${NUL}b` })],
+      ['description field', await upload(statlas.app, user, 'a,b\n1,2\n', 'x.csv', { description: `a${NUL}b` })],
+      ['JSON key', await upload(statlas.app, user, '[{"a\\u0000x":1}]', 'x.json')],
+      ['JSON value', await upload(statlas.app, user, '[{"a":"x\\u0000y"}]', 'x.json')],
+      ['sign-up name', await request(statlas.app).post('/api/v1/users').send({ email: `nul-${Date.now()}@example.com`, name: `a${NUL}b` })],
+      ['patch name', await request(statlas.app).patch(`/api/v1/datasets/${id}`).set(user.auth).send({ name: `a${NUL}b` })],
+      ['patch column', await request(statlas.app).patch(`/api/v1/datasets/${id}`).set(user.auth).send({ columns: [{ name: 'a', newName: `x${NUL}` }] })],
+      ['viz name', await request(statlas.app).post('/api/v1/visualizations').set(user.auth).send({ datasetId: id, name: `v${NUL}`, chart: { type: 'bar', x: 'a' } })],
+      ['viz filter', await request(statlas.app).post('/api/v1/visualizations').set(user.auth).send({ datasetId: id, name: 'v', chart: { type: 'bar', x: 'b', filters: [{ column: 'b', op: 'eq', value: `x${NUL}` }] } })],
+      ['rows filter', await request(statlas.app).get(`/api/v1/datasets/${id}/rows?filter=b:eq:%00`).set(user.auth)],
+    ];
+    const bad = answers.filter(([, r]) => r.status >= 500).map(([what, r]) => `${what}: ${r.status} ${r.body?.error?.message}`);
+    expect(bad).toEqual([]);
+    for (const [, r] of answers) if (r.status >= 400) expect(r.body.error.code).toMatch(/VALIDATION_ERROR|NOT_FOUND|UNSUPPORTED_FILE_TYPE|PARSE_ERROR/);
+    // Whatever was accepted comes back exactly as sent.
+    const named = answers.find(([w]) => w === 'name field')![1];
+    if (named.status === 201) expect(named.body.name).toBe(`a${NUL}b`);
+  });
+
   test('ids that are too long, odd or injected → 404 or 400, never 500', async () => {
     for (const bad of ["' OR 1=1 --", '%00', '..%2F..%2Fetc', 'x'.repeat(5000), '%E0%A4%A', '1;DROP TABLE "Dataset"']) {
       const res = await request(statlas.app).get(`/api/v1/datasets/${bad}`).set(user.auth);
