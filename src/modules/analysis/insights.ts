@@ -75,6 +75,17 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLoca
 
 type Rule = (ctx: Context) => Finding[];
 
+/** ` ("USD")` for a constant column's one value, when the summary has it. */
+function constantValue(c: SummaryResult['columns'][number]): string {
+  let v: unknown;
+  if (c.type === 'string') v = (c.top as { value: string }[])[0]?.value;
+  else if (c.type === 'boolean') v = (c.trueCount as number) > 0;
+  else v = c.min;
+  if (v === undefined || v === null) return '';
+  const text = String(v);
+  return ` (${typeof v === 'string' ? `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"` : text})`;
+}
+
 const RULES: Record<InsightType, Rule> = {
   high_correlation: ({ correlations }) =>
     (correlations?.pairs ?? [])
@@ -128,7 +139,7 @@ const RULES: Record<InsightType, Rule> = {
         type: 'constant',
         severity: 'medium',
         columns: [c.name],
-        message: `"${c.name}" has the same value in every row that has one, so it tells nothing apart.`,
+        message: `"${c.name}" always holds the same value${constantValue(c)}, so it tells rows apart in no way.`,
         value: 1,
         strength: 1,
       })),
