@@ -104,8 +104,8 @@ interface IngestOutcome {
   baseRss: number;
 }
 
-async function benchIngest(db: BenchDb, file: string): Promise<IngestOutcome> {
-  const server = await startServer({ DATABASE_URL: db.url });
+async function benchIngest(db: BenchDb, file: string, env: Record<string, string> = {}): Promise<IngestOutcome> {
+  const server = await startServer({ DATABASE_URL: db.url, ...env });
   try {
     const session = await signUp(server.base);
     const times: number[] = [];
@@ -238,6 +238,12 @@ async function main(): Promise<void> {
         const ing = await benchIngest(db, file);
         rows.push(row(size, 'ingest: upload → ready (HTTP)', ing.times, pdMs('ingest'), { db: db.kind, note: `answered ${ing.status}; pandas: read_csv(parse_dates) + dtypes + isna().sum()` }));
         memory.push({ size, db: db.kind, fileBytes: bytes, baseRss: ing.baseRss, peakRss: ing.peakRss, peakOverFile: ing.peakRss / bytes, pandasPeakRss: pd.meta.peakRssAfterIngest });
+        if (size === SIZES[SIZES.length - 1] && process.env.BENCH_COMPARE_STORE !== 'off') {
+          // The same uploads with the chunks stored through Prisma (what app.ts does without the URL).
+          log(`statlas ingest on ${db.kind}, chunks through Prisma …`);
+          const viaPrisma = await benchIngest(db, file, { BENCH_STORE: 'prisma' });
+          rows.push(row(size, 'ingest: upload → ready, chunks stored through Prisma', viaPrisma.times, pdMs('ingest'), { db: db.kind, note: 'for comparison: the content repository without the database URL' }));
+        }
 
         log(`statlas cold load on ${db.kind} …`);
         const cold = await benchColdLoad(db, ing.userId, ing.datasetId);

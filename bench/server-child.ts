@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type AppOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { IngestOptions, IngestResult } from '../src/modules/ingest/ingest.types.js';
+import { contentRepo } from '../src/db/content.repo.js';
+import { tableStore } from '../src/modules/datasets/table-store.js';
 import { BENCH_OPS } from './ops.js';
 
 type Request =
@@ -21,18 +22,54 @@ type Request =
 const config = loadConfig({ ...process.env, PORT: '0' });
 const options: AppOptions = { uploadDir: mkdtempSync(join(tmpdir(), 'statlas-bench-uploads-')) };
 
-// The worker-pool ingester, when the project has one and app.ts does not already use it.
-const poolFile = new URL('../src/modules/ingest/ingest-pool.ts', import.meta.url);
-if (process.env.BENCH_INGEST !== 'inline' && existsSync(poolFile)) {
-  const pool = (await import(poolFile.href)) as Record<string, unknown>;
-  const { inspectFile } = await import('../src/modules/ingest/ingest.js');
-  if (typeof pool.ingestInWorker === 'function') {
-    const ingestInWorker = pool.ingestInWorker as (b: Uint8Array, o: IngestOptions, p?: (f: number) => void) => Promise<IngestResult>;
-    options.ingester = { ingest: (bytes, opts) => ingestInWorker(bytes, opts, opts.onProgress), inspect: inspectFile };
-  }
+// BENCH_INGEST=inline parses in the request thread instead of the app's ingest worker (to compare).
+if (process.env.BENCH_INGEST === 'inline') {
+  const { ingestFile, inspectFile } = await import('../src/modules/ingest/ingest.js');
+  options.ingester = { ingest: ingestFile, inspect: inspectFile };
+}
+
+// BENCH_TRACE=1: print how long parsing and storing take for each upload (stderr).
+if (process.env.BENCH_TRACE === '1') {
+  const { ingestInWorker } = await import('../src/modules/ingest/ingest-pool.js');
+  const { describeResult } = await import('../src/modules/ingest/ingest.js');
+  const inner = options.ingester?.ingest ?? ((bytes, opts) => ingestInWorker(bytes, opts, opts.onProgress));
+  options.ingester = {
+    inspect: options.ingester?.inspect ?? (async (bytes, opts) => describeResult(await ingestInWorker(bytes, opts))),
+    async ingest(bytes, opts) {
+      const t = performance.now();
+      const result = await inner(bytes, opts);
+      process.stderr.write(`[trace] parse ${(performance.now() - t).toFixed(0)} ms\n`);
+      return result;
+    },
+  };
 }
 
 const statlas = await createApp(config, options);
+
+// BENCH_STORE=direct (default) stores column chunks through the drivers (contentRepo with the URL),
+// BENCH_STORE=prisma through Prisma, BENCH_STORE=app keeps whatever app.ts builds. The services hold
+// this same store object, so replacing its methods switches the path for every request.
+const storeMode = process.env.BENCH_STORE ?? 'direct';
+if (storeMode === 'direct' || storeMode === 'prisma') {
+  const content = contentRepo(statlas.db, storeMode === 'direct' ? { url: config.DATABASE_URL } : {});
+  Object.assign(statlas.store, tableStore(content, config.CACHE_MB));
+  await statlas.store.connect();
+}
+if (process.env.BENCH_TRACE === '1') {
+  const save = statlas.store.save;
+  let total = 0;
+  let timer: NodeJS.Timeout | null = null;
+  statlas.store.save = async (...args) => {
+    const t = performance.now();
+    await save(...args);
+    total += performance.now() - t;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      process.stderr.write(`[trace] store ${total.toFixed(0)} ms\n`);
+      total = 0;
+    }, 200);
+  };
+}
 const server = statlas.app.listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
 
@@ -60,7 +97,7 @@ async function handle(msg: Request): Promise<unknown> {
     case 'cold-load': {
       // Connections are open (as after start-up); the cache is empty in a fresh process.
       const ds = await dataset(msg.userId, msg.datasetId);
-      await (statlas.store as { connect?: () => Promise<void> }).connect?.();
+      await statlas.store.connect();
       const t = process.hrtime.bigint();
       const table = await statlas.store.load(ds);
       const ms = Number(process.hrtime.bigint() - t) / 1e6;
@@ -90,7 +127,7 @@ async function handle(msg: Request): Promise<unknown> {
     case 'exit':
       setImmediate(() => {
         server.close();
-        statlas.close().finally(() => process.exit(0));
+        Promise.all([statlas.close(), statlas.store.close()]).finally(() => process.exit(0));
       });
       return {};
   }
