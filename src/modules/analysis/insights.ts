@@ -75,15 +75,15 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLoca
 
 type Rule = (ctx: Context) => Finding[];
 
-/** ` ("USD")` for a constant column's one value, when the summary has it. */
+/** `is always "USD"` (or `holds a single value` when the summary does not show it). */
 function constantValue(c: SummaryResult['columns'][number]): string {
   let v: unknown;
   if (c.type === 'string') v = (c.top as { value: string }[])[0]?.value;
   else if (c.type === 'boolean') v = (c.trueCount as number) > 0;
   else v = c.min;
-  if (v === undefined || v === null) return '';
+  if (v === undefined || v === null) return 'holds a single value';
   const text = String(v);
-  return ` (${typeof v === 'string' ? `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"` : text})`;
+  return `is always ${typeof v === 'string' ? `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}"` : text}`;
 }
 
 const RULES: Record<InsightType, Rule> = {
@@ -139,7 +139,7 @@ const RULES: Record<InsightType, Rule> = {
         type: 'constant',
         severity: 'medium',
         columns: [c.name],
-        message: `"${c.name}" always holds the same value${constantValue(c)}, so it tells rows apart in no way.`,
+        message: `"${c.name}" ${constantValue(c)}, so it adds no information.`,
         value: 1,
         strength: 1,
       })),
