@@ -8,6 +8,12 @@ export const K_NUMBER = 4;
 export const K_DATE = 8;
 export const K_DATETIME = 16;
 export const K_STRING = 32;
+/**
+ * A number written with a decimal comma (`1,5`, `-0,25`), recognised only in semicolon-delimited
+ * files (see classifyText). A column of these and plain integers is a `number` column; mixed with
+ * dot decimals (`1.5`) or anything else it is `string`.
+ */
+export const K_DECIMAL_COMMA = 64;
 
 import type { ColumnType } from '../../core/column.js';
 
@@ -19,6 +25,8 @@ export function typeOfKinds(kinds: number): ColumnType {
   // Nothing but missing cells: nothing to infer from, and `string` accepts whatever comes later
   // (a user can still retype the column with PATCH).
   if (kinds === 0 || kinds & K_STRING) return 'string';
+  // Decimal commas only with integers: `1,5` next to `1.5` could be 1.5 or fifteen; keep the text.
+  if (kinds & K_DECIMAL_COMMA) return (kinds & ~(K_DECIMAL_COMMA | K_INTEGER)) === 0 ? 'number' : 'string';
   if (kinds === K_BOOLEAN) return 'boolean';
   if ((kinds & ~NUMERIC) === 0) return kinds & K_NUMBER ? 'number' : 'integer';
   if ((kinds & ~TIME) === 0) return kinds & K_DATETIME ? 'datetime' : 'date';
@@ -47,7 +55,8 @@ function daysInMonth(y: number, m: number): number {
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
-function dateMs(y: number, m: number, d: number): number {
+/** Epoch ms of a valid calendar date, else NaN. */
+export function dateMs(y: number, m: number, d: number): number {
   if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return NaN;
   return daysFromCivil(y, m, d) * DAY_MS;
 }
@@ -69,6 +78,8 @@ const LEADING_ZERO_RE = /^[+-]?0\d/;
 const ISO_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_DATETIME_RE =
   /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+// Decimal comma (semicolon files only): digits on both sides, no thousands dots, no exponent.
+const DECIMAL_COMMA_RE = /^[+-]?\d+,\d+$/;
 const US_DATE_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 const MON_D_Y_RE = /^([A-Za-z]{3,9})\.? +(\d{1,2}),? +(\d{4})$/;
 const D_MON_Y_RE = /^(\d{1,2}) +([A-Za-z]{3,9})\.?,? +(\d{4})$/;
@@ -83,8 +94,14 @@ export function classifiedValue(): number {
 /**
  * Classifies a non-missing text cell, already trimmed. Returns its kind; its value (number, 1/0, epoch ms)
  * is then in `classifiedValue()` — a module variable instead of an object, so no allocation per cell.
+ *
+ * `decimalComma` (set for semicolon-delimited files, where Excel in most of Europe writes `1,5`):
+ * `[+-]digits,digits` is K_DECIMAL_COMMA with the value read as if the comma were a point. A leading
+ * zero before another digit (`01,5`) stays text, as `01.5` does. Thousands separators (`1.234,5`,
+ * `1 234,5`) are not taken: they stay text. Comma-delimited files never set it (a comma there is a
+ * delimiter or, quoted, a thousands separator: `"1,000"` stays text).
  */
-export function classifyText(t: string): number {
+export function classifyText(t: string, decimalComma = false): number {
   const n = t.length;
   if (n === 0) return K_STRING;
   const c = t.charCodeAt(0);
@@ -101,6 +118,11 @@ export function classifyText(t: string): number {
       }
       lastValue = v;
       return Number.isFinite(v) ? K_NUMBER : K_STRING; // "1e999" overflows: keep the text
+    }
+    if (decimalComma && DECIMAL_COMMA_RE.test(t)) {
+      if (LEADING_ZERO_RE.test(t)) return K_STRING;
+      lastValue = Number(t.replace(',', '.'));
+      return K_DECIMAL_COMMA;
     }
     if (!isDigit) return K_STRING;
     return classifyDate(t);

@@ -1,14 +1,13 @@
-// The ingest flow: detect the format from the content → parse into a TableBuilder (which infers
-// each column's type over the whole column) → typed columnar Table plus column metadata.
+// The ingest flow: detect the format from the content → parse into typed columns, each column's type
+// inferred over the whole column → typed columnar Table plus column metadata.
 // `inspectFile` runs the same flow and describes the outcome instead of handing over the table.
 import { cellValue, type Table } from '../../core/column.js';
 import { AppError } from '../../errors.js';
 import { detectFormat } from './detect-format.js';
-import type { CellSink, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
-import { parseDelimited } from './parse-delimited.js';
+import type { IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
+import { ingestDelimited } from './parse-delimited.js';
 import { parseExcel } from './parse-excel.js';
 import { parseJson } from './parse-json.js';
-import { TableBuilder } from './table-builder.js';
 
 /** Rows shown by inspect. */
 export const PREVIEW_ROWS = 20;
@@ -95,54 +94,4 @@ function isBlank(bytes: Uint8Array): boolean {
     text = true;
   }
   return text || bytes.length === 0;
-}
-
-function ingestDelimited(bytes: Uint8Array, opts: IngestOptions, format: DatasetFormat): IngestResult {
-  const capacity = estimateRows(bytes, opts.limits.maxRows);
-  // Normally one pass. A column that looked typed for its first tens of thousands of distinct values
-  // and then turned out to be text lost its texts on the way: parse once more with it forced to string.
-  let forceString = new Set<number>();
-  for (;;) {
-    let builder: TableBuilder | null = null;
-    const parsed = parseDelimited(
-      {
-        bytes,
-        filename: opts.filename,
-        delimiter: opts.delimiter,
-        encoding: opts.encoding,
-        header: opts.header,
-        limits: opts.limits,
-        onProgress: opts.onProgress,
-      },
-      (rawHeader, width): CellSink => {
-        builder = new TableBuilder(opts.limits, {
-          rawNames: rawHeader ?? new Array<null>(width).fill(null),
-          forceString,
-          capacity,
-        });
-        return builder;
-      },
-    );
-    const b = builder as TableBuilder | null;
-    if (!b) throw AppError.parse('The file is empty.');
-    const restart = b.restartColumns();
-    if (restart.length > 0) {
-      forceString = new Set([...forceString, ...restart]);
-      continue;
-    }
-    const { table, columns } = b.finish();
-    // The content decides: a tab-delimited file is TSV whatever its name.
-    const finalFormat: DatasetFormat = parsed.delimiter === '\t' ? 'tsv' : format === 'tsv' ? 'csv' : format;
-    return { format: finalFormat, encoding: parsed.encoding, delimiter: parsed.delimiter, sheets: null, table, columns };
-  }
-}
-
-/** Rows to reserve up front, from the line density of the file's first 256 KiB (arrays grow if it is off). */
-function estimateRows(bytes: Uint8Array, maxRows: number): number {
-  const probe = Math.min(bytes.length, 256 * 1024);
-  let lines = 0;
-  for (let i = 0; i < probe; i++) if (bytes[i] === 10) lines++;
-  if (lines === 0) return 1024;
-  const estimate = Math.ceil((lines * bytes.length) / probe * 1.05) + 16;
-  return Math.min(estimate, maxRows + 1);
 }

@@ -46,6 +46,8 @@ export interface TableBuilderOptions {
   forceString?: ReadonlySet<number>;
   /** Initial row capacity hint. */
   capacity?: number;
+  /** Text cells may be decimal-comma numbers (`1,5`): semicolon-delimited files (infer-value's classifyText). */
+  decimalComma?: boolean;
 }
 
 class ColumnState {
@@ -172,6 +174,7 @@ export class TableBuilder implements CellSink {
   private readonly force: ReadonlySet<number>;
   private readonly capacity: number;
   private readonly numeric: { flags: Uint8Array };
+  private readonly decimalComma: boolean;
   private row = 0;
 
   constructor(
@@ -179,6 +182,7 @@ export class TableBuilder implements CellSink {
     options: TableBuilderOptions = {},
   ) {
     this.force = options.forceString ?? new Set();
+    this.decimalComma = options.decimalComma ?? false;
     this.capacity = Math.max(16, Math.min(options.capacity ?? 1024, limits.maxRows + 1));
     const names = options.rawNames;
     this.numeric = { flags: new Uint8Array(Math.max(16, names?.length ?? 0)) };
@@ -267,12 +271,12 @@ export class TableBuilder implements CellSink {
     if (c.keys) {
       let code = c.keys.get(value);
       if (code === undefined) {
-        const kind = c.force ? K_STRING : classifyText(trimCell(value));
+        const kind = c.force ? K_STRING : classifyText(trimCell(value), this.decimalComma);
         code = c.addEntry(value, kind, kind === K_STRING ? NaN : classifiedValue());
       }
       c.pushCode(code);
     } else {
-      const kind = classifyText(trimCell(value));
+      const kind = classifyText(trimCell(value), this.decimalComma);
       c.pushValue(kind, kind === K_STRING ? NaN : classifiedValue());
     }
   }

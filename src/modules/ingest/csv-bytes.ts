@@ -1,0 +1,848 @@
+// The fast path for delimited text: scans UTF-8 bytes straight into typed columns, never decoding
+// the file to one big string and never making a string per cell (performance-facts.md, section 1).
+//
+// It produces exactly what the text path (csv-scanner.ts → TableBuilder) produces, cell for cell:
+// the same dialect (see csv-scanner.ts), missing markers, whole-column inference, dictionaries in
+// first-appearance order and column metadata. Where it is unsure it does not guess:
+// - a single cell it cannot classify from its bytes (spaces around it, a long number, an exponent,
+//   a datetime, non-ASCII text that might be a Unicode space…) is decoded and classified by the text
+//   path's own functions (counted in byteScanStats.slowCells);
+// - any error (unclosed quote, a row too long, a cell over the limit, too many columns), or too much
+//   re-reading, throws ByteScanUnsure and the caller runs the text path, which gives the exact error.
+//
+// How a column is kept: "typed" (Float64Array, NaN missing) while its cells are numbers, booleans or
+// dates; once a cell makes it `string` (isStringKinds), it is "demoted": its earlier cells are read
+// again from the file (from the first data row: the cells of one column are not kept as text) and
+// interned. Strings are interned by their bytes: FNV-1a hash, open addressing, a JS string only for
+// each new distinct value. Plain numbers (≤ 15 digits) are parsed from the bytes as m / 10^k, which
+// is exactly rounded, as Number() is (Clinger's fast path).
+import { Buffer } from 'node:buffer';
+import { presentValues, type Column, type Table } from '../../core/column.js';
+import { countDistinct } from '../../core/stats/distinct.js';
+import { AppError } from '../../errors.js';
+import { uniqueColumnNames } from './column-names.js';
+import { PROGRESS_EVERY_ROWS } from './csv-scanner.js';
+import { classifiedValue, classifyText, dateMs, isStringKinds, K_BOOLEAN, K_DATE, K_DECIMAL_COMMA, K_INTEGER, K_NUMBER,
+  K_STRING, typeOfKinds } from './infer-value.js';
+import type { ColumnMeta, IngestLimits } from './ingest.types.js';
+import { isMissingText, MISSING_MARKERS, trimCell } from './missing-markers.js';
+
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+/** Thrown where the fast path is unsure: the caller parses the text path instead. */
+export class ByteScanUnsure extends Error {
+  constructor(readonly reason: string) {
+    super(`byte scan unsure: ${reason}`);
+  }
+}
+
+/** What the fast path did (tests check it is not silently skipped). */
+export const byteScanStats = {
+  /** Files fully read by the fast path. */
+  scans: 0,
+  /** Files handed to the text path (with the reason of the last one). */
+  fallbacks: 0,
+  lastFallback: '',
+  /** Cells classified through a decoded string. */
+  slowCells: 0,
+  /** Columns whose earlier cells were read again on becoming `string`. */
+  rescans: 0,
+};
+
+export function resetByteScanStats(): void {
+  byteScanStats.scans = 0;
+  byteScanStats.fallbacks = 0;
+  byteScanStats.lastFallback = '';
+  byteScanStats.slowCells = 0;
+  byteScanStats.rescans = 0;
+}
+
+export interface ByteScanInput {
+  /** UTF-8 bytes (valid UTF-8: the caller checks or transcodes). */
+  bytes: Uint8Array;
+  /** Where the text starts (after byte order marks). */
+  start: number;
+  delimiter: string;
+  header: boolean;
+  limits: IngestLimits;
+  /** Semicolon files: `1,5` is a number (infer-value's K_DECIMAL_COMMA). */
+  decimalComma: boolean;
+  /** Initial row capacity (arrays grow 1.5x past it). */
+  capacity: number;
+  onProgress?: (fraction: number) => void;
+}
+
+// ---- scratch (typed arrays: writing a double into them allocates nothing) ----
+/** The value of the cell last classified by classifyBytes / slowKind. */
+const NUM = new Float64Array(1);
+/** readField's answer: value start, value end, kind (0 plain, 1 quoted as is, 2 quoted needing a rebuild), raw start. */
+const FIELD = new Float64Array(4);
+
+const FNV_BASIS = -2128831035; // FNV-1a: 0x811c9dc5 as int32
+const FNV_PRIME = 16777619;
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+// ---- interning strings by their bytes ----
+
+/** One column's dictionary: distinct values in first-appearance order, found by their UTF-8 bytes. */
+class Interner {
+  private slots = new Int32Array(64);
+  private mask = 63;
+  private hashes = new Int32Array(32);
+  private offsets = new Int32Array(32);
+  private lengths = new Int32Array(32);
+  private store = new Uint8Array(1024);
+  private used = 0;
+  readonly strings: string[] = [];
+
+  get size(): number {
+    return this.strings.length;
+  }
+
+  /** The code of the value bytes[s..e), added if new. */
+  intern(buf: Buffer, s: number, e: number): number {
+    let h = FNV_BASIS;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i], FNV_PRIME);
+    return this.internHashed(buf, s, e, h);
+  }
+
+  /** intern() with the bytes' FNV-1a hash already computed (the scanner hashes as it reads). */
+  internHashed(buf: Buffer, s: number, e: number, h: number): number {
+    const len = e - s;
+    const mask = this.mask;
+    const slots = this.slots;
+    let slot = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const k = slots[slot];
+      if (k === 0) break;
+      const code = k - 1;
+      if (this.hashes[code] === h && this.lengths[code] === len && this.equal(code, buf, s, len)) return code;
+      slot = (slot + 1) & mask;
+    }
+    return this.add(buf, s, e, h, slot);
+  }
+
+  /** The code of a value given as a string (quoted fields rebuilt from their pieces). */
+  internString(value: string): number {
+    const bytes = Buffer.from(value, 'utf8');
+    return this.intern(bytes, 0, bytes.length);
+  }
+
+  private equal(code: number, buf: Buffer, s: number, len: number): boolean {
+    const store = this.store;
+    const off = this.offsets[code];
+    for (let i = 0; i < len; i++) if (store[off + i] !== buf[s + i]) return false;
+    return true;
+  }
+
+  private add(buf: Buffer, s: number, e: number, h: number, slot: number): number {
+    const code = this.strings.length;
+    const len = e - s;
+    if (code === this.hashes.length) {
+      this.hashes = grownInt32(this.hashes, code * 2);
+      this.offsets = grownInt32(this.offsets, code * 2);
+      this.lengths = grownInt32(this.lengths, code * 2);
+    }
+    if (this.used + len > this.store.length) {
+      const next = new Uint8Array(Math.max(this.store.length * 2, this.used + len));
+      next.set(this.store.subarray(0, this.used));
+      this.store = next;
+    }
+    const off = this.used;
+    const store = this.store;
+    for (let i = 0; i < len; i++) store[off + i] = buf[s + i];
+    this.used += len;
+    this.hashes[code] = h;
+    this.offsets[code] = off;
+    this.lengths[code] = len;
+    this.strings.push(buf.toString('utf8', s, e));
+    this.slots[slot] = code + 1;
+    if ((code + 1) * 2 > this.slots.length) this.rehash();
+    return code;
+  }
+
+  private rehash(): void {
+    const size = this.slots.length * 2;
+    const mask = size - 1;
+    const slots = new Int32Array(size);
+    for (let code = 0; code < this.strings.length; code++) {
+      const h = this.hashes[code];
+      let slot = (h ^ (h >>> 15)) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = code + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+function grownInt32(a: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const next = new Int32Array(size);
+  next.set(a);
+  return next;
+}
+
+// ---- missing markers on bytes ----
+
+const MARKER_START = new Uint8Array(128);
+for (const m of MISSING_MARKERS) if (m.length > 0) MARKER_START[m.charCodeAt(0)] = 1;
+const MARKERS_BY_LENGTH: Uint8Array[][] = [];
+for (const m of MISSING_MARKERS) (MARKERS_BY_LENGTH[m.length] ??= []).push(Buffer.from(m, 'latin1'));
+const LONGEST_MARKER = MARKERS_BY_LENGTH.length - 1;
+
+function isAsciiSpace(b: number): boolean {
+  return b === 32 || (b >= 9 && b <= 13);
+}
+
+/**
+ * Whether bytes[s..e) is a missing marker (isMissingText on its text): 1 yes, 0 no, -1 unsure
+ * (spaces around it may matter: ask the text). Most cells are ruled out by their first byte.
+ */
+function missingBytes(buf: Buffer, s: number, e: number): number {
+  if (s === e) return 1;
+  const f = buf[s];
+  if (f >= 0x80) {
+    // Lead bytes of the Unicode spaces String.prototype.trim removes (U+00A0, U+1680, U+2000…, U+3000, U+FEFF).
+    return f === 0xc2 || f === 0xe1 || f === 0xe2 || f === 0xe3 || f === 0xef ? -1 : 0;
+  }
+  if (isAsciiSpace(f)) return -1;
+  if (MARKER_START[f] === 0) return 0;
+  const l = buf[e - 1];
+  if (l >= 0x80 || isAsciiSpace(l)) return -1;
+  const len = e - s;
+  if (len > LONGEST_MARKER) return 0;
+  const list = MARKERS_BY_LENGTH[len];
+  if (list === undefined) return 0;
+  for (let k = 0; k < list.length; k++) {
+    const m = list[k];
+    let i = 0;
+    while (i < len && m[i] === buf[s + i]) i++;
+    if (i === len) return 1;
+  }
+  return 0;
+}
+
+// ---- classifying cells on bytes ----
+
+function isDigitAt(buf: Buffer, i: number): boolean {
+  const d = buf[i] - 48;
+  return d >= 0 && d <= 9;
+}
+
+/**
+ * The kind of a non-empty cell bytes[s..e) (value in NUM[0]) for the common forms: plain numbers of at
+ * most 15 digits (with a decimal comma when `dc`), ISO dates, true/false. 0 when unsure: the cell
+ * then goes through the text path's classifier. Same answers as classifyText on those forms.
+ */
+function classifyBytes(buf: Buffer, s: number, e: number, dc: boolean): number {
+  let b = buf[s];
+  if (b <= 57 && (b >= 48 || b === 45 || b === 43 || b === 46)) {
+    let i = s;
+    const negative = b === 45;
+    if (negative || b === 43) i++;
+    const first = i;
+    let m = 0;
+    let digits = 0;
+    for (; i < e; i++) {
+      const d = buf[i] - 48;
+      if (d < 0 || d > 9) break;
+      m = m * 10 + d;
+      digits++;
+    }
+    const intDigits = digits;
+    let scale = 0;
+    let sep = 0;
+    if (i < e) {
+      b = buf[i];
+      if (b === 46 || (b === 44 && dc)) {
+        sep = b;
+        for (i++; i < e; i++) {
+          const d = buf[i] - 48;
+          if (d < 0 || d > 9) break;
+          m = m * 10 + d;
+          digits++;
+          scale++;
+        }
+      }
+    }
+    if (i === e && digits > 0 && digits <= 15) {
+      // `,5` and `5,` are not decimal-comma numbers: the text path says what they are.
+      if (sep === 44 && (intDigits === 0 || scale === 0)) return 0;
+      // 007, 08123, 01.5: identifiers, not numbers.
+      if (intDigits > 1 && buf[first] === 48) return K_STRING;
+      let v = scale === 0 ? m : m / POW10[scale];
+      if (negative) v = -v;
+      if (sep === 0) {
+        NUM[0] = v + 0; // -0 → 0: an integer has no negative zero
+        return K_INTEGER;
+      }
+      NUM[0] = v;
+      return sep === 46 ? K_NUMBER : K_DECIMAL_COMMA;
+    }
+    // YYYY-MM-DD
+    if (e - s === 10 && buf[s + 4] === 45 && buf[s + 7] === 45 && isDigitAt(buf, s) && isDigitAt(buf, s + 1) &&
+      isDigitAt(buf, s + 2) && isDigitAt(buf, s + 3) && isDigitAt(buf, s + 5) && isDigitAt(buf, s + 6) &&
+      isDigitAt(buf, s + 8) && isDigitAt(buf, s + 9)) {
+      const y = (buf[s] - 48) * 1000 + (buf[s + 1] - 48) * 100 + (buf[s + 2] - 48) * 10 + (buf[s + 3] - 48);
+      const mo = (buf[s + 5] - 48) * 10 + (buf[s + 6] - 48);
+      const d = (buf[s + 8] - 48) * 10 + (buf[s + 9] - 48);
+      const ms = dateMs(y, mo, d);
+      if (ms !== ms) return 0;
+      NUM[0] = ms;
+      return K_DATE;
+    }
+    return 0;
+  }
+  const len = e - s;
+  if (len === 4) {
+    if ((b | 0x20) === 116 && (buf[s + 1] | 0x20) === 114 && (buf[s + 2] | 0x20) === 117 && (buf[s + 3] | 0x20) === 101) {
+      NUM[0] = 1;
+      return K_BOOLEAN;
+    }
+  } else if (len === 5) {
+    if ((b | 0x20) === 102 && (buf[s + 1] | 0x20) === 97 && (buf[s + 2] | 0x20) === 108 && (buf[s + 3] | 0x20) === 115 &&
+      (buf[s + 4] | 0x20) === 101) {
+      NUM[0] = 0;
+      return K_BOOLEAN;
+    }
+  }
+  return 0;
+}
+
+/** A cell the bytes could not settle: -1 when missing, else its kind (value in NUM[0]), as the text path says. */
+function slowKind(buf: Buffer, s: number, e: number, dc: boolean): number {
+  byteScanStats.slowCells++;
+  const missing = missingBytes(buf, s, e);
+  if (missing === 1) return -1;
+  const text = buf.toString('utf8', s, e);
+  if (missing === -1 && isMissingText(text)) return -1;
+  return textKind(text, dc);
+}
+
+function textKind(text: string, dc: boolean): number {
+  const kind = classifyText(trimCell(text), dc);
+  NUM[0] = kind === K_STRING ? NaN : classifiedValue();
+  return kind;
+}
+
+// ---- the scan ----
+
+interface ScanState {
+  buf: Buffer;
+  end: number;
+  delim: number;
+  width: number;
+  dc: boolean;
+  maxCellBytes: number;
+  maxRows: number;
+  /** Where the first data row starts (demotion reads the earlier cells again from here). */
+  dataStart: number;
+  /** Bytes read again by demotions so far (bounded: past it the text path is cheaper). */
+  reread: number;
+  cap: number;
+  /** Per column: OR of the cells' kinds, missing cells, 1 once `string`, its values or codes, its dictionary. */
+  kinds: Int32Array;
+  nulls: Float64Array;
+  isString: Uint8Array;
+  vals: Float64Array[];
+  codes: Int32Array[];
+  dicts: (Interner | null)[];
+  progress: ((fraction: number) => void) | undefined;
+}
+
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_I32 = new Int32Array(0);
+
+/** Scans delimited UTF-8 bytes into a typed table; throws ByteScanUnsure where the text path must decide. */
+export function scanDelimitedBytes(input: ByteScanInput): { table: Table; columns: ColumnMeta[] } {
+  if (input.delimiter.length !== 1 || input.delimiter.charCodeAt(0) >= 0x80) throw new ByteScanUnsure('delimiter');
+  const bytes = input.bytes;
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { limits } = input;
+  const delim = input.delimiter.charCodeAt(0);
+
+  const first = readFirstRecord(buf, input.start, delim, limits);
+  if (first === null) throw new ByteScanUnsure('no record');
+  const width = first.fields.length;
+  if (!input.header && limits.maxRows < 1) throw new ByteScanUnsure('row limit');
+
+  const cap = Math.max(16, Math.min(input.capacity, limits.maxRows + 1));
+  const st: ScanState = {
+    buf,
+    end: buf.length,
+    delim,
+    width,
+    dc: input.decimalComma,
+    maxCellBytes: limits.maxCellBytes,
+    maxRows: limits.maxRows,
+    dataStart: input.header ? first.end : first.start,
+    reread: 0,
+    cap,
+    kinds: new Int32Array(width),
+    nulls: new Float64Array(width),
+    isString: new Uint8Array(width),
+    vals: Array.from({ length: width }, () => new Float64Array(cap)),
+    codes: Array.from({ length: width }, () => EMPTY_I32),
+    dicts: Array.from({ length: width }, () => null),
+    progress: input.onProgress,
+  };
+
+  let rows = 0;
+  if (!input.header) {
+    first.fields.forEach((text, c) => textCell(st, c, 0, text));
+    rows = 1;
+  }
+  rows = scanRows(st, first.end, rows);
+  return finish(st, rows, input.header ? first.fields : null);
+}
+
+/** The first non-blank record's fields as strings, and where it starts and ends; null when there is none. */
+function readFirstRecord(buf: Buffer, pos: number, delim: number, limits: IngestLimits): { fields: string[]; start: number; end: number } | null {
+  const n = buf.length;
+  pos = skipBlankLines(buf, pos, n);
+  if (pos >= n) return null;
+  const start = pos;
+  const fields: string[] = [];
+  for (;;) {
+    if (fields.length === limits.maxColumns) throw new ByteScanUnsure('column limit');
+    pos = readField(buf, pos, n, delim);
+    const s = FIELD[0];
+    const e = FIELD[1];
+    if (pos - FIELD[3] > limits.maxCellBytes) throw new ByteScanUnsure('cell size');
+    fields.push(FIELD[2] === 2 ? quotedValue(buf, FIELD[3], pos) : buf.toString('utf8', s, e));
+    if (pos >= n) break;
+    const b = buf[pos++];
+    if (b === delim) continue;
+    if (b === CR && pos < n && buf[pos] === LF) pos++;
+    break;
+  }
+  return { fields, start, end: pos };
+}
+
+function skipBlankLines(buf: Buffer, pos: number, n: number): number {
+  while (pos < n) {
+    const b = buf[pos];
+    if (b === LF) pos++;
+    else if (b === CR) {
+      pos++;
+      if (pos < n && buf[pos] === LF) pos++;
+    } else break;
+  }
+  return pos;
+}
+
+/**
+ * Reads one field at pos (not the hot loop: header and re-reads). Leaves its parts in FIELD and
+ * returns the position of the byte that ends it (a delimiter, a line end, or the end).
+ */
+function readField(buf: Buffer, pos: number, n: number, delim: number): number {
+  let b: number;
+  if (pos < n && buf[pos] === QUOTE) {
+    const raw = pos;
+    pos++;
+    const s = pos;
+    let kind = 1;
+    for (;;) {
+      if (pos >= n) throw new ByteScanUnsure('unclosed quote');
+      b = buf[pos];
+      if (b === QUOTE) {
+        if (pos + 1 < n && buf[pos + 1] === QUOTE) {
+          kind = 2;
+          pos += 2;
+          continue;
+        }
+        break;
+      }
+      pos++;
+    }
+    const e = pos;
+    pos++;
+    while (pos < n) {
+      b = buf[pos];
+      if (b === delim || b === LF || b === CR) break;
+      kind = 2;
+      pos++;
+    }
+    FIELD[0] = s;
+    FIELD[1] = e;
+    FIELD[2] = kind;
+    FIELD[3] = raw;
+    return pos;
+  }
+  const s = pos;
+  while (pos < n) {
+    b = buf[pos];
+    if (b === delim || b === LF || b === CR) break;
+    pos++;
+  }
+  FIELD[0] = s;
+  FIELD[1] = pos;
+  FIELD[2] = 0;
+  FIELD[3] = s;
+  return pos;
+}
+
+/** The value of a quoted field raw..end that has `""` pairs or text after its closing quote. */
+function quotedValue(buf: Buffer, raw: number, end: number): string {
+  let pos = raw + 1;
+  let out = '';
+  let start = pos;
+  for (;;) {
+    if (buf[pos] === QUOTE) {
+      if (buf[pos + 1] === QUOTE) {
+        out += buf.toString('utf8', start, pos + 1);
+        pos += 2;
+        start = pos;
+        continue;
+      }
+      break;
+    }
+    pos++;
+  }
+  out += buf.toString('utf8', start, pos);
+  return out + buf.toString('utf8', pos + 1, end);
+}
+
+/**
+ * The hot loop: all data rows from pos. Locals only; rare cases are small top-level functions.
+ * One pass over each cell's bytes: a typed column's number is parsed while its end is looked for, a
+ * string column's hash is computed on the way. Anything else ends in classifyBytes / slowKind.
+ */
+function scanRows(st: ScanState, pos: number, rows: number): number {
+  const buf = st.buf;
+  const n = st.end;
+  const delim = st.delim;
+  const width = st.width;
+  const dc = st.dc;
+  const sep2 = dc ? 44 : 46; // the second decimal separator accepted (a point again when no decimal comma)
+  const maxCellBytes = st.maxCellBytes;
+  const maxRows = st.maxRows;
+  const kinds = st.kinds;
+  const nulls = st.nulls;
+  const isString = st.isString;
+  const vals = st.vals;
+  const codes = st.codes;
+  const dicts = st.dicts;
+  const progress = st.progress;
+  // 1 for the bytes that end an unquoted field.
+  const stop = new Uint8Array(256);
+  stop[delim] = 1;
+  stop[LF] = 1;
+  stop[CR] = 1;
+  let b = 0;
+
+  while (pos < n) {
+    b = buf[pos];
+    if (b === LF) {
+      pos++;
+      continue;
+    }
+    if (b === CR) {
+      pos++;
+      if (pos < n && buf[pos] === LF) pos++;
+      continue;
+    }
+    if (rows >= st.cap) grow(st, rows + 1);
+    const row = rows;
+    let col = 0;
+    for (;;) {
+      if (col === width) throw new ByteScanUnsure('row too long');
+      const s = pos;
+      b = pos < n ? buf[pos] : LF;
+      if (b === QUOTE) {
+        pos = quotedCell(st, col, row, pos);
+      } else if (isString[col] === 1) {
+        let h = FNV_BASIS;
+        while (pos < n) {
+          b = buf[pos];
+          if (stop[b] === 1) break;
+          h = Math.imul(h ^ b, FNV_PRIME);
+          pos++;
+        }
+        if (pos - s > maxCellBytes) throw new ByteScanUnsure('cell size');
+        const missing = s === pos ? 1 : missingBytes(buf, s, pos);
+        if (missing === 0) {
+          codes[col][row] = dicts[col]!.internHashed(buf, s, pos, h);
+        } else {
+          stringCellSlow(st, col, row, s, pos, missing);
+        }
+      } else if (stop[b] === 1) {
+        // An empty field: missing.
+        vals[col][row] = NaN;
+        nulls[col]++;
+      } else {
+        // A plain number, read as the end of the field is looked for: [+-]digits[.digits], ≤ 15 digits.
+        let i = pos;
+        const negative = b === 45;
+        if (negative || b === 43) i++;
+        const first = i;
+        let m = 0;
+        let digits = 0;
+        let d = 0;
+        while (i < n) {
+          d = buf[i] - 48;
+          if (d < 0 || d > 9) break;
+          m = m * 10 + d;
+          digits++;
+          i++;
+        }
+        const intDigits = digits;
+        let scale = 0;
+        let sep = 0;
+        if (i < n) {
+          b = buf[i];
+          if (b === 46 || b === sep2) {
+            sep = b;
+            i++;
+            while (i < n) {
+              d = buf[i] - 48;
+              if (d < 0 || d > 9) break;
+              m = m * 10 + d;
+              digits++;
+              scale++;
+              i++;
+            }
+          }
+        }
+        let kind = 0;
+        let v = 0;
+        if ((i === n || stop[buf[i]] === 1) && digits > 0 && digits <= 15 && (intDigits < 2 || buf[first] !== 48) &&
+          (sep !== 44 || (intDigits > 0 && scale > 0))) {
+          v = scale === 0 ? m : m / POW10[scale];
+          if (negative) v = -v;
+          if (sep === 0) {
+            kind = K_INTEGER;
+            v += 0; // -0 → 0: an integer has no negative zero
+          } else {
+            kind = sep === 46 ? K_NUMBER : K_DECIMAL_COMMA;
+          }
+          pos = i;
+        } else {
+          // Not a plain number: find the end, then the general byte classifier (dates, booleans, the rest).
+          pos = i;
+          while (pos < n) {
+            if (stop[buf[pos]] === 1) break;
+            pos++;
+          }
+          if (pos - s > maxCellBytes) throw new ByteScanUnsure('cell size');
+          kind = classifyBytes(buf, s, pos, dc);
+          if (kind === 0) kind = slowKind(buf, s, pos, dc);
+          v = NUM[0];
+        }
+        if (kind < 0) {
+          vals[col][row] = NaN;
+          nulls[col]++;
+        } else {
+          const next = kinds[col] | kind;
+          if (next === kinds[col] || !isStringKinds(next)) {
+            kinds[col] = next;
+            vals[col][row] = v;
+          } else {
+            demote(st, col, row);
+            stringCellSlow(st, col, row, s, pos, -1);
+          }
+        }
+      }
+      col++;
+
+      if (pos >= n) break;
+      b = buf[pos];
+      pos++;
+      // After a delimiter there is always one more field, empty at the end of the text.
+      if (b === delim) continue;
+      if (b === CR && pos < n && buf[pos] === LF) pos++;
+      break;
+    }
+    // A short row: the rest of its cells are missing.
+    for (; col < width; col++) {
+      if (isString[col] === 1) codes[col][row] = -1;
+      else vals[col][row] = NaN;
+      nulls[col]++;
+    }
+    rows++;
+    if (rows > maxRows) {
+      throw new AppError('FILE_TOO_LARGE', `The file has more than ${maxRows} rows.`, { limit: maxRows });
+    }
+    if (progress !== undefined && (rows & (PROGRESS_EVERY_ROWS - 1)) === 0) progress(pos / n);
+  }
+  return rows;
+}
+
+/** A quoted field at pos (its opening quote): stores the cell, returns the position after the field. */
+function quotedCell(st: ScanState, col: number, row: number, pos: number): number {
+  const buf = st.buf;
+  pos = readField(buf, pos, st.end, st.delim);
+  if (pos - FIELD[3] > st.maxCellBytes) throw new ByteScanUnsure('cell size');
+  if (FIELD[2] === 2) {
+    textCell(st, col, row, quotedValue(buf, FIELD[3], pos));
+    return pos;
+  }
+  const s = FIELD[0];
+  const e = FIELD[1];
+  if (st.isString[col] === 1) {
+    stringCellSlow(st, col, row, s, e, -1);
+    return pos;
+  }
+  let kind = s === e ? -1 : classifyBytes(buf, s, e, st.dc);
+  if (kind === 0) kind = slowKind(buf, s, e, st.dc);
+  if (kind < 0) {
+    st.vals[col][row] = NaN;
+    st.nulls[col]++;
+    return pos;
+  }
+  const next = st.kinds[col] | kind;
+  if (!isStringKinds(next)) {
+    st.kinds[col] = next;
+    st.vals[col][row] = NUM[0];
+  } else {
+    demote(st, col, row);
+    stringCellSlow(st, col, row, s, e, -1);
+  }
+  return pos;
+}
+
+/** A cell of a `string` column, bytes[s..e) as written; `missing` as missingBytes says, -1 when not yet asked. */
+function stringCellSlow(st: ScanState, col: number, row: number, s: number, e: number, missing: number): void {
+  const buf = st.buf;
+  if (missing === -1) missing = missingBytes(buf, s, e);
+  if (missing === -1) missing = isMissingText(buf.toString('utf8', s, e)) ? 1 : 0;
+  if (missing === 1) {
+    st.codes[col][row] = -1;
+    st.nulls[col]++;
+  } else {
+    st.codes[col][row] = st.dicts[col]!.intern(buf, s, e);
+  }
+}
+
+/** A cell known by its text (a quoted field rebuilt from its pieces, or the first row of a header-less file). */
+function textCell(st: ScanState, col: number, row: number, text: string): void {
+  byteScanStats.slowCells++;
+  if (isMissingText(text)) {
+    if (st.isString[col] === 1) st.codes[col][row] = -1;
+    else st.vals[col][row] = NaN;
+    st.nulls[col]++;
+    return;
+  }
+  if (st.isString[col] === 0) {
+    const kind = textKind(text, st.dc);
+    const next = st.kinds[col] | kind;
+    if (!isStringKinds(next)) {
+      st.kinds[col] = next;
+      st.vals[col][row] = NUM[0];
+      return;
+    }
+    demote(st, col, row);
+  }
+  st.codes[col][row] = st.dicts[col]!.internString(text);
+}
+
+/**
+ * Column `col` turned out to be text at row `row`: it becomes a string column, its rows before
+ * `row` read again from the file (their texts were not kept). A column with nothing but missing
+ * cells so far needs no re-reading.
+ */
+function demote(st: ScanState, col: number, row: number): void {
+  st.isString[col] = 1;
+  st.kinds[col] |= K_STRING;
+  const codes = new Int32Array(st.cap);
+  st.codes[col] = codes;
+  st.dicts[col] = new Interner();
+  const vals = st.vals[col];
+  st.vals[col] = EMPTY_F64;
+  let present = false;
+  for (let r = 0; r < row; r++) {
+    if (vals[r] === vals[r]) {
+      present = true;
+      break;
+    }
+  }
+  if (!present) {
+    codes.fill(-1, 0, row);
+    return;
+  }
+  byteScanStats.rescans++;
+  const buf = st.buf;
+  const n = st.end;
+  const delim = st.delim;
+  let pos = st.dataStart;
+  for (let r = 0; r < row; r++) {
+    pos = skipBlankLines(buf, pos, n);
+    let c = 0;
+    codes[r] = -1;
+    for (;;) {
+      pos = readField(buf, pos, n, delim);
+      if (c === col) {
+        if (FIELD[2] === 2) {
+          const text = quotedValue(buf, FIELD[3], pos);
+          codes[r] = isMissingText(text) ? -1 : st.dicts[col]!.internString(text);
+        } else {
+          const s = FIELD[0];
+          const e = FIELD[1];
+          let missing = missingBytes(buf, s, e);
+          if (missing === -1) missing = isMissingText(buf.toString('utf8', s, e)) ? 1 : 0;
+          if (missing === 0) codes[r] = st.dicts[col]!.intern(buf, s, e);
+        }
+      }
+      c++;
+      if (pos >= n) break;
+      const b = buf[pos++];
+      if (b === delim) continue;
+      if (b === CR && pos < n && buf[pos] === LF) pos++;
+      break;
+    }
+  }
+  // Several late demotions of big columns: the text path reads the file once, which is then cheaper.
+  st.reread += pos - st.dataStart;
+  if (st.reread > 4 * (n - st.dataStart) + (1 << 20)) throw new ByteScanUnsure('re-reading');
+}
+
+function grow(st: ScanState, rows: number): void {
+  const size = Math.max(rows, Math.ceil(st.cap * 1.5) + 16);
+  for (let c = 0; c < st.width; c++) {
+    if (st.isString[c] === 1) {
+      const next = new Int32Array(size);
+      next.set(st.codes[c]);
+      st.codes[c] = next;
+    } else {
+      const next = new Float64Array(size);
+      next.set(st.vals[c]);
+      st.vals[c] = next;
+    }
+  }
+  st.cap = size;
+}
+
+/** The table and column metadata, as TableBuilder.finish gives them. */
+function finish(st: ScanState, rows: number, rawHeader: string[] | null): { table: Table; columns: ColumnMeta[] } {
+  const names = uniqueColumnNames(rawHeader ?? new Array<null>(st.width).fill(null));
+  const columns: Column[] = [];
+  const meta: ColumnMeta[] = [];
+  for (let c = 0; c < st.width; c++) {
+    const name = names[c];
+    const type = typeOfKinds(st.kinds[c]);
+    let distinct: number;
+    if (st.isString[c] === 1) {
+      const dict = st.dicts[c]!.strings;
+      columns.push({ name, type: 'string', codes: fit(st.codes[c], rows), dict });
+      distinct = dict.length;
+    } else if (type === 'string') {
+      // Nothing but missing cells.
+      columns.push({ name, type: 'string', codes: new Int32Array(rows).fill(-1), dict: [] });
+      distinct = 0;
+    } else {
+      const values = fit(st.vals[c], rows);
+      columns.push({ name, type, values });
+      distinct = countDistinct(presentValues(values));
+    }
+    meta.push({ name, type, nullCount: st.nulls[c], distinctCount: distinct });
+  }
+  byteScanStats.scans++;
+  return { table: { rowCount: rows, columns }, columns: meta };
+}
+
+function fit<T extends Float64Array | Int32Array>(a: T, rows: number): T {
+  return (a.length === rows ? a : a.slice(0, rows)) as T;
+}
