@@ -3,7 +3,7 @@
 // (tests/analysis/perf_pandas.py), which times the same analyses on the same numbers.
 import { writeFileSync } from 'node:fs';
 import type { Column, Table } from '../../src/core/column.js';
-import { correlations, summary } from '../../src/modules/analysis/analysis.service.js';
+import { correlations, groupby, insights, summary } from '../../src/modules/analysis/analysis.service.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 let seed = 12345;
@@ -55,5 +55,7 @@ time('pearson', () => correlations(table, null, { method: 'pearson' }));
 time('spearman', () => correlations(table, null, { method: 'spearman' }));
 if (N <= 1_000_000) time('kendall', () => correlations(table, null, { method: 'kendall' }), 1);
 const rows = Int32Array.from({ length: Math.floor(N / 2) }, (_, i) => i * 2);
+time('insights', () => insights(table, null, {}), 2);
+time('groupby c8: 3 metrics', () => groupby(table, null, { by: ['c8'], metrics: ['count', 'mean:c0', 'sum:c1'] }));
 time('summary (half rows)', () => summary(table, rows, {}));
 time('spearman (half rows)', () => correlations(table, rows, { method: 'spearman' }));
