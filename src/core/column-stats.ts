@@ -1,5 +1,6 @@
 // Null and distinct counts of a column (the dataset metadata), in one pass.
 import type { Column } from './column.js';
+import { countDistinct } from './stats/distinct.js';
 
 export function nullAndDistinctCounts(col: Column): { nullCount: number; distinctCount: number } {
   if (col.type === 'string') {
@@ -20,10 +21,7 @@ export function nullAndDistinctCounts(col: Column): { nullCount: number; distinc
   let k = 0;
   for (let i = 0; i < col.values.length; i++) {
     const v = col.values[i];
-    if (v === v) present[k++] = v === 0 ? 0 : v; // -0 and 0 are one value
+    if (v === v) present[k++] = v;
   }
-  const sorted = present.subarray(0, k).sort();
-  let distinct = 0;
-  for (let i = 0; i < k; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
-  return { nullCount: col.values.length - k, distinctCount: distinct };
+  return { nullCount: col.values.length - k, distinctCount: countDistinct(present, k) };
 }

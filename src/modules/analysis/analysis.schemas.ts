@@ -3,6 +3,7 @@
 // `filter` is only checked for shape here (a string or repeated strings); the router parses it with
 // parseFilterQuery (core/filter-ops.ts) and applies it before calling the service.
 import { z } from 'zod';
+import { columnList as sharedColumnList, filterParam as sharedFilterParam } from '../../http/query-params.js';
 import { CORRELATION_METHODS } from '../../core/stats/correlation.js';
 import { OUTLIER_METHODS } from '../../core/stats/outliers.js';
 
@@ -13,17 +14,8 @@ export const MAX_OUTLIER_ROWS = 10_000;
 export const DEFAULT_HISTOGRAM_BINS = 10;
 export const MAX_HISTOGRAM_BINS = 1_000;
 
-const columnList = z
-  .string()
-  .min(1, 'Give at least one column name.')
-  .transform((s) => s.split(','))
-  .optional()
-  .describe('Comma-separated column names to analyse (default: every column that fits the analysis).');
-
-const filterParam = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .describe('Repeatable `column:op:value` (or `column:isNull` / `column:notNull`); filters combine with AND.');
+const columnList = sharedColumnList.optional().describe('Comma-separated column names to analyse (default: every column that fits the analysis).');
+const filterParam = sharedFilterParam.optional();
 
 const columnName = (what: string) => z.string().min(1, `Give the ${what} column.`);
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { chartRequestSchema } from '../charts/charts.schemas.js';
 import { chartDataResponse } from '../charts/chart-view.js';
-import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, pageLimit, pageOffset, pageSchema } from '../datasets/datasets.schemas.js';
+import { LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT, pageSchema } from '../datasets/datasets.schemas.js';
+import { pageLimit, pageOffset } from '../../http/query-params.js';
 
 export const createBody = z.strictObject({
   datasetId: z.string().min(1).max(100),
