@@ -53,7 +53,7 @@ export function ingestDelimited(bytes: Uint8Array, opts: IngestOptions, format: 
     byteScanStats.fallbacks++;
     byteScanStats.lastFallback = err.reason;
     text ??= decodeText(bytes, encoding);
-    parsed = parseText(text, delimiter, opts, capacity, decimalComma);
+    parsed = parseDelimitedText(text, delimiter, opts, capacity, decimalComma);
   }
   opts.onProgress?.(1);
   // The content decides: a tab-delimited file is TSV whatever its name.
@@ -61,8 +61,8 @@ export function ingestDelimited(bytes: Uint8Array, opts: IngestOptions, format: 
   return { format: finalFormat, encoding, delimiter, sheets: null, ...parsed };
 }
 
-/** The text path: the char scanner into a TableBuilder. */
-function parseText(
+/** The text path: the char scanner into a TableBuilder (exported as the reference of the fast path's tests). */
+export function parseDelimitedText(
   text: string,
   delimiter: string,
   opts: IngestOptions,
