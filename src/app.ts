@@ -24,6 +24,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { analysisEndpoints } from './modules/analysis/analysis.router.js';
 import { chartsEndpoints } from './modules/charts/charts.router.js';
 import { datasetReader } from './modules/datasets/dataset-reader.js';
+import { resultCache } from './modules/datasets/result-cache.js';
 import { visualizationsRepo } from './db/visualizations.repo.js';
 import { visualizationsEndpoints } from './modules/visualizations/visualizations.router.js';
 import { visualizationsService } from './modules/visualizations/visualizations.service.js';
@@ -68,7 +69,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   });
   const upload = uploadMiddleware({ dir: options.uploadDir ?? resolve('uploads'), maxBytes: config.MAX_UPLOAD_MB * MB });
 
-  const reader = datasetReader(datasets, store);
+  // Answers take a small share of the cache budget: they are small next to the tables they come from.
+  const reader = datasetReader(datasets, store, resultCache((config.CACHE_MB * MB) / 8));
   const visualizations = visualizationsService(visualizationsRepo(db), datasets, reader);
 
   const userRoutes = usersEndpoints(usersService(users, { signupEnabled: config.SIGNUP_ENABLED }));

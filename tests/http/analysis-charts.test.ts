@@ -69,6 +69,19 @@ describe('analysis over HTTP', () => {
   });
 });
 
+test('answers are cached, but never across a rename or a retype', async () => {
+  const ds = await uploadReady(statlas.app, alice, ORDERS, 'cached.csv');
+  const summary = () => request(statlas.app).get(`/api/v1/datasets/${ds.id}/analysis/summary`).set(alice.auth);
+  const first = await summary();
+  expect(await summary().then((r) => r.body)).toEqual(first.body);
+  await request(statlas.app).patch(`/api/v1/datasets/${ds.id}`).set(alice.auth).send({ columns: [{ name: 'units', newName: 'qty' }] }).expect(200);
+  const renamed = await summary();
+  expect(renamed.body.columns.map((c: { name: string }) => c.name)).toEqual(['region', 'qty', 'price', 'orderDate']);
+  await request(statlas.app).patch(`/api/v1/datasets/${ds.id}`).set(alice.auth).send({ columns: [{ name: 'qty', type: 'string' }] }).expect(200);
+  const retyped = await summary();
+  expect(retyped.body.columns[1]).toMatchObject({ name: 'qty', type: 'string' });
+});
+
 describe('charts and saved visualizations over HTTP', () => {
   const chart = (body: object, user = alice) => request(statlas.app).post(`/api/v1/datasets/${id}/chart-data`).set(user.auth).send(body);
 

@@ -38,12 +38,9 @@ export function analysisEndpoints(reader: DatasetReader): Endpoint[] {
       errors: ['NOT_FOUND', 'CONFLICT'],
       handle: async ({ user, params, query }) => {
         const q = query as z.infer<Q> & { filter?: string | string[] };
-        const { table, rows, dataset } = await reader.read(user.id, params.id, {
-          columns: r.columnsOf(q),
-          filters: parseFilterQuery(q.filter),
-          filterPath: 'filter',
-        });
-        return { body: r.run(table, rows, q, dataset) };
+        const request = { columns: r.columnsOf(q), filters: parseFilterQuery(q.filter), filterPath: 'filter' as const };
+        const body = await reader.compute(user.id, params.id, r.path, request, q, ({ table, rows, dataset }) => r.run(table, rows, q, dataset));
+        return { body };
       },
     });
   }

@@ -16,8 +16,10 @@ export function chartColumns(req: ChartRequest): string[] {
 
 export async function renderChart(reader: DatasetReader, dataset: DatasetRecord, req: ChartRequest) {
   validateChart(dataset.columns, req);
-  const { table } = await reader.readDataset(dataset, { columns: chartColumns(req), filters: [], filterPath: 'filters' });
-  // buildChartData applies the request's own filters (and names them `filters.N` in errors).
-  const { data, meta } = buildChartData(table, req);
-  return { data, meta, spec: buildVegaLiteSpec(req, data, dataset.columns as ColumnMeta[]) };
+  return reader.cached(dataset, 'chart', req, async () => {
+    const { table } = await reader.readDataset(dataset, { columns: chartColumns(req), filters: [], filterPath: 'filters' });
+    // buildChartData applies the request's own filters (and names them `filters.N` in errors).
+    const { data, meta } = buildChartData(table, req);
+    return { data, meta, spec: buildVegaLiteSpec(req, data, dataset.columns as ColumnMeta[]) };
+  });
 }
