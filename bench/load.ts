@@ -176,7 +176,7 @@ async function cannon(base: string, requests: autocannon.Request[], connections:
   };
 }
 
-async function mixedLoad(db: Db, dir: string) {
+async function mixedLoad(db: Db) {
   const server = await startServer({ DATABASE_URL: db.url, PORT: '0', RATE_LIMIT_ENABLED: 'false' });
   try {
     const mix = await prepare(server);
@@ -186,11 +186,10 @@ async function mixedLoad(db: Db, dir: string) {
     log(`${db.kind}: ${CONNECTIONS} connections for ${SECONDS} s…`);
     const run = await cannon(server.base, requestsFor(mix), CONNECTIONS, SECONDS);
     const memory = rss.stop();
-    const datasets = await fetch(`${server.base}/health`).then((r) => r.status);
-    return { db: db.kind, ...run, rss: memory, healthAfter: datasets };
+    const healthAfter = await fetch(`${server.base}/health`).then((r) => r.status);
+    return { db: db.kind, ...run, rss: memory, healthAfter };
   } finally {
     await server.stop();
-    void dir;
   }
 }
 
@@ -265,7 +264,7 @@ async function main() {
   const pgd = await pgDb();
   if (pgd) dbs.push(pgd);
   try {
-    for (const db of dbs) (out.mixed as unknown[]).push(await mixedLoad(db, dir));
+    for (const db of dbs) (out.mixed as unknown[]).push(await mixedLoad(db));
     if (process.env.LOAD_BREAKDOWN === '1') out.breakdown = await breakdown(dbs[0]);
     const bigDb = await sqliteDb(mkdtempSync(join(tmpdir(), 'statlas-load-big-')));
     try {
