@@ -10,7 +10,7 @@
 // Options (environment): BENCH_SIZES=100000,1000000  BENCH_REPS=3  BENCH_PG=postgresql://…|off
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -216,6 +216,10 @@ function row(size: number, phase: string, statlas: number[] | null, pandas: numb
 
 async function main(): Promise<void> {
   const started = performance.now();
+  const loadBefore = loadavg();
+  if (loadBefore[0] > cpus().length) {
+    log(`Note: load average ${loadBefore[0].toFixed(1)} on ${cpus().length} cores: other work shares the machine, times will be noisy.`);
+  }
   const dataDir = join(here, 'data');
   const rows: Row[] = [];
   const memory: Record<string, unknown>[] = [];
@@ -236,7 +240,10 @@ async function main(): Promise<void> {
         if (!db) continue;
         log(`statlas ingest on ${db.kind} …`);
         const ing = await benchIngest(db, file);
-        rows.push(row(size, 'ingest: upload → ready (HTTP)', ing.times, pdMs('ingest'), { db: db.kind, note: `answered ${ing.status}; pandas: read_csv(parse_dates) + dtypes + isna().sum()` }));
+        rows.push(row(size, 'ingest: upload → ready (HTTP)', ing.times, pdMs('ingest'), {
+          db: db.kind,
+          note: `answered ${ing.status} after ${median(ing.answerTimes).toFixed(0)} ms (median); pandas: read_csv(parse_dates) + dtypes + isna().sum()`,
+        }));
         memory.push({ size, db: db.kind, fileBytes: bytes, baseRss: ing.baseRss, peakRss: ing.peakRss, peakOverFile: ing.peakRss / bytes, pandasPeakRss: pd.meta.peakRssAfterIngest });
         if (size === SIZES[SIZES.length - 1] && process.env.BENCH_COMPARE_STORE !== 'off') {
           // The same uploads with the chunks stored through Prisma (what app.ts does without the URL).
@@ -280,7 +287,7 @@ async function main(): Promise<void> {
   const totalS = (performance.now() - started) / 1000;
   const results = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryMb: Math.round(totalmem() / MB), node: process.version, loadavg: (await import('node:os')).loadavg() },
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryMb: Math.round(totalmem() / MB), node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg() },
     reps: REPS,
     totalSeconds: totalS,
     rows,
@@ -291,6 +298,7 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   printTable(results);
+  log(`load average before ${loadBefore.map((x) => x.toFixed(1)).join(' ')}, after ${loadavg().map((x) => x.toFixed(1)).join(' ')} (${cpus().length} cores)`);
   log(`\nwrote bench/results/latest.json in ${totalS.toFixed(0)} s`);
 }
 
