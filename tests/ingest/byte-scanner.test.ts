@@ -154,6 +154,19 @@ describe('byte scanner vs text path on generated files', () => {
     expect(byteScanStats.rescans).toBe(3); // a, b and d had values before; c was already text
   });
 
+  test('when numbers are written differently but are the same value, then distinct counts agree (bitmap and hash counts)', () => {
+    const forms = ['0.1', '0.10', '1e-1', '-0.0', '0', '0.30000000000000004', '0.3', '0.2', '.2', '2e-1', '1.5', '1.50', '-1.5', '12345.678',
+      '9007199254740991', '1e300', '0.000001', '1e-6'];
+    const rows = ['a,b,c,d'];
+    for (let i = 0; i < 3000; i++) {
+      const f = forms[(i * 7) % forms.length];
+      rows.push(`${f},${forms[i % 6]},${(i % 50) / 4},${2020 + (i % 3)}-0${1 + (i % 9)}-1${i % 10}`);
+    }
+    expectSame(rows.join('\n'), { delimiter: ',', header: true });
+    const { fast } = bothPaths(rows.join('\n'), { delimiter: ',', header: true });
+    expect(fast.columns.map((c) => [c.type, c.distinctCount])).toEqual([['number', 11], ['number', 3], ['number', 50], ['date', 90]]);
+  });
+
   test('when a header-less file starts with the cells that set the types, then both paths agree', () => {
     expectSame('1,x,2024-01-01\n2,"y",2024-01-02\n3.5,z,\n', { delimiter: ',', header: false });
     expectSame('"007",true\n8,false\n', { delimiter: ',', header: false });
