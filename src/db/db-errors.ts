@@ -17,9 +17,10 @@ export function isDatabaseDown(err: unknown): boolean {
  * dataset or user was deleted while the request ran, e.g. a DELETE landing during an upload.
  */
 export function isReferenceGone(err: unknown): boolean {
+  // 23503: PostgreSQL's code, also what a raw query (P2010) carries in its meta.
+  if (pgCodes(err).some((c) => c === 'P2003' || c === '23503' || c === 'SQLITE_CONSTRAINT_FOREIGNKEY')) return true;
   for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
-    if (e.code === 'P2003' || e.code === '23503' || e.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return true;
-    if (typeof e.message === 'string' && /Foreign key constraint (violated|failed)/i.test(e.message)) return true;
+    if (typeof e.message === 'string' && /Foreign key constraint (violated|failed)|violates foreign key constraint/i.test(e.message)) return true;
   }
   return false;
 }
@@ -29,7 +30,7 @@ function pgCodes(err: unknown): string[] {
   const codes: string[] = [];
   for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
     const cause = e.meta?.driverAdapterError?.cause;
-    for (const c of [e.code, e.originalCode, cause?.code, cause?.originalCode]) if (typeof c === 'string') codes.push(c);
+    for (const c of [e.code, e.originalCode, e.meta?.code, cause?.code, cause?.originalCode]) if (typeof c === 'string') codes.push(c);
   }
   return codes;
 }
