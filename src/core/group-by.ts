@@ -207,7 +207,8 @@ export function groupRecords(grouping: Grouping, metrics: MetricSpec[], values: 
   const fields = metrics.map(metricField);
   const out: Record<string, CellValue>[] = new Array(grouping.groupCount);
   for (let g = 0; g < grouping.groupCount; g++) {
-    const rec: Record<string, CellValue> = {};
+    // No prototype: a key column named `__proto__` is just a field.
+    const rec = Object.create(null) as Record<string, CellValue>;
     grouping.by.forEach((b, j) => (rec[b.column] = grouping.keys[g][j]));
     fields.forEach((f, mi) => (rec[f] = values[g][mi]));
     out[g] = rec;

@@ -22,10 +22,7 @@ const statuses = new Map<string, Map<number, number>>();
  * 500s already found, reported and reproduced by a test.failing below: counted, not failed on, so the
  * fuzz keeps looking for new ones. Remove an entry when its bug is fixed.
  */
-const KNOWN_500: RegExp[] = [
-  // detect-format.ts: file-type's zip reader throws on a damaged entry (see the test.failing below).
-  /Unknown decompression error in ZIP entry/,
-];
+const KNOWN_500: RegExp[] = [];
 const known500 = new Map<string, number>();
 
 function record(kind: string, res: request.Response): void {
@@ -163,12 +160,9 @@ describe('fuzzing files', () => {
 });
 
 describe('bugs the fuzz found (reproduced exactly)', () => {
-  // KNOWN BUG (src/modules/ingest/detect-format.ts, reported): fileTypeFromBuffer() throws
-  // "Unknown decompression error in ZIP entry" on a zip whose [Content_Types].xml entry is damaged,
-  // and detectFormat lets it through → 500. Fix: catch it and fall through to the zip branch:
-  //   const type = await fileTypeFromBuffer(bytes).catch(() => (bytes[0] === 0x50 && bytes[1] === 0x4b ? { ext: 'zip', mime: 'application/zip' } as const : undefined));
-  // (spreadsheetInZip then names it xlsx and parseExcel answers 422, or it is a 415).
-  test.failing('an xlsx whose [Content_Types].xml entry is damaged → 422, not 500', async () => {
+  // Found by this fuzz: fileTypeFromBuffer() threw "Unknown decompression error in ZIP entry" on a
+  // zip whose [Content_Types].xml entry is damaged, and detectFormat let it through (500).
+  test('an xlsx whose [Content_Types].xml entry is damaged → 422, not 500', async () => {
     const good = SEEDS.find(([n]) => n === 'seed.xlsx')![1];
     const entry = listZipEntries(good).find((e) => e.name === '[Content_Types].xml')!;
     expect(entry.method).toBe(8);

@@ -207,10 +207,8 @@ describe('content checks', () => {
     }
   });
 
-  // KNOWN BUG (src/modules/ingest/detect-format.ts, reported): a cut-off xlsx has lost its zip
-  // directory, so it is called "a zip archive, not a table" (415) instead of a damaged workbook (422).
-  // test.failing passes while the bug is there; when it is fixed, make this a plain test.
-  test.failing('a truncated xlsx (90% of it) → 422 PARSE_ERROR saying it is damaged', async () => {
+  // A cut-off xlsx has lost its zip directory; its local headers still say it is a workbook.
+  test('a truncated xlsx (90% of it) → 422 PARSE_ERROR saying it is damaged', async () => {
     const good = workbook();
     const res = await upload(statlas.app, user, good.subarray(0, Math.floor(good.length * 0.9)), 'cut.xlsx');
     expectError(res, 422, 'PARSE_ERROR');
@@ -332,10 +330,8 @@ describe('column names that are hostile to objects', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  // KNOWN BUG (src/core/group-by.ts groupRecords, reported): each group record is a plain `{}`, so
-  // `rec['__proto__'] = key` sets the prototype (ignored for a string) and the key vanishes from the
-  // answer. Fix: build it with Object.create(null) like rowObject(). test.failing until then.
-  test.failing('groupby by a column named __proto__ returns that key', async () => {
+  // Group records have no prototype, so `rec['__proto__'] = key` is a plain field.
+  test('groupby by a column named __proto__ returns that key', async () => {
     const ds = await uploadReady(statlas.app, user, '__proto__,n\nx,1\ny,2\n', 'proto.csv');
     const gb = await request(statlas.app).get(`/api/v1/datasets/${ds.id}/analysis/groupby`).query({ by: '__proto__', metrics: 'sum:n' }).set(user.auth);
     expect(gb.status).toBe(200);

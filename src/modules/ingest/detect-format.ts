@@ -31,11 +31,32 @@ function spreadsheetInZip(bytes: Uint8Array): DatasetFormat | null {
   try {
     names = listZipEntries(bytes).map((e) => e.name);
   } catch {
-    return null;
+    // No readable central directory (a cut-off file): the local entry headers still name the parts,
+    // so a damaged workbook is reported as damaged (422) rather than as "not a table" (415).
+    names = localEntryNames(bytes);
   }
   if (names.includes('xl/workbook.xml') || names.includes('xl/workbook.bin')) return 'xlsx';
+  if (names.includes('[Content_Types].xml') && names.some((n) => n.startsWith('xl/'))) return 'xlsx';
   if (names.includes('content.xml') && names.includes('mimetype')) return 'ods';
   return null;
+}
+
+/** Names in the first local file headers of a zip, read front to back (no central directory needed). */
+function localEntryNames(bytes: Uint8Array, max = 64): string[] {
+  const names: string[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  while (names.length < max && at + 30 <= bytes.length && view.getUint32(at, true) === 0x04034b50) {
+    const compressed = view.getUint32(at + 18, true);
+    const nameLength = view.getUint16(at + 26, true);
+    const extraLength = view.getUint16(at + 28, true);
+    if (at + 30 + nameLength > bytes.length) break;
+    names.push(new TextDecoder().decode(bytes.subarray(at + 30, at + 30 + nameLength)));
+    // An entry streamed with a data descriptor has no size here: the names seen so far must do.
+    if (compressed === 0) break;
+    at += 30 + nameLength + extraLength + compressed;
+  }
+  return names;
 }
 
 /** True when the NUL bytes of the head look like UTF-16 text (one NUL per ASCII character, same parity). */
@@ -84,7 +105,8 @@ function isNdjson(text: string, start: number, byName: boolean): boolean {
 }
 
 export async function detectFormat(bytes: Uint8Array, filename: string, options: DetectOptions = {}): Promise<DetectedFormat> {
-  const type = await fileTypeFromBuffer(bytes);
+  // file-type reads into zip entries and may throw on a damaged one: such a file is at least a zip.
+  const type = await fileTypeFromBuffer(bytes).catch(() => (bytes[0] === 0x50 && bytes[1] === 0x4b ? { ext: 'zip' as const } : undefined));
   if (type) {
     if (type.ext === 'xlsx') return { format: 'xlsx' };
     if (type.ext === 'ods') return { format: 'ods' };
