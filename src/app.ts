@@ -48,7 +48,11 @@ export interface AppOptions {
   /** Where multipart uploads are spooled (default ./uploads). */
   uploadDir?: string;
   ingester?: Ingester;
+  /** How long a background upload may go without a sign of life before any instance fails it (default 60 s). */
+  processingLeaseMs?: number;
 }
+
+const DEFAULT_LEASE_MS = 60_000;
 
 export async function createApp(config: Config, options: AppOptions = {}) {
   const logger = options.logger ?? createLogger(config);
@@ -66,6 +70,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     limits: { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxCellBytes: config.MAX_CELL_BYTES },
     asyncBytes: config.ASYNC_UPLOAD_MB * MB,
     logger,
+    leaseMs: options.processingLeaseMs ?? DEFAULT_LEASE_MS,
   });
   const upload = uploadMiddleware({ dir: options.uploadDir ?? resolve('uploads'), maxBytes: config.MAX_UPLOAD_MB * MB });
 
@@ -122,9 +127,15 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   });
   app.use(errorHandler(logger, { isProduction: config.isProduction, maxUploadMb: config.MAX_UPLOAD_MB }));
 
-  // Whatever a previous run left half-done cannot finish now.
-  const interrupted = await datasets.failInterrupted();
-  if (interrupted > 0) logger.warn({ interrupted }, 'marked interrupted uploads as failed');
+  // Uploads left half-done by a stopped server cannot finish now: fail them at start-up, and keep
+  // looking, since another instance sharing the database may stop at any time.
+  const sweep = async () => {
+    const failed = await datasets.failAbandoned().catch(() => 0);
+    if (failed > 0) logger.warn({ failed }, 'marked abandoned uploads as failed');
+  };
+  await sweep();
+  const sweeper = setInterval(sweep, Math.max(5_000, (options.processingLeaseMs ?? DEFAULT_LEASE_MS) / 2));
+  sweeper.unref();
 
   return {
     app,
@@ -134,6 +145,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     datasets,
     store,
     async close(): Promise<void> {
+      clearInterval(sweeper);
       await datasets.idle();
       await db.$disconnect();
     },

@@ -82,11 +82,15 @@ export function datasetsRepo(db: Db, provider: DbProvider) {
     markFailed: (id: string, error: string) =>
       db.dataset.updateMany({ where: { id, status: 'processing' }, data: { status: 'failed', error } }),
 
-    /** After a restart nothing is ingesting: fail what was left processing (its content is removed by the caller). */
-    async failInterrupted(reason: string): Promise<string[]> {
-      const stuck = await db.dataset.findMany({ where: { status: 'processing' }, select: { id: true } });
+    /**
+     * Fails datasets still `processing` whose last sign of life (progress or heartbeat, both move
+     * `updatedAt`) is older than `before`: the instance ingesting them is gone. Returns their ids.
+     */
+    async failStale(reason: string, before: Date): Promise<string[]> {
+      const where = { status: 'processing', updatedAt: { lt: before } };
+      const stuck = await db.dataset.findMany({ where, select: { id: true } });
       if (stuck.length === 0) return [];
-      await db.dataset.updateMany({ where: { id: { in: stuck.map((s) => s.id) }, status: 'processing' }, data: { status: 'failed', error: reason } });
+      await db.dataset.updateMany({ where: { ...where, id: { in: stuck.map((s) => s.id) } }, data: { status: 'failed', error: reason } });
       return stuck.map((s) => s.id);
     },
 

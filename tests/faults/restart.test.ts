@@ -19,8 +19,12 @@ afterAll(async () => {
   for (const a of opened) await a.close().catch(() => undefined);
 });
 
-async function start(ingester?: Ingester): Promise<StatlasApp> {
-  const a = await createApp(config(), { uploadDir: mkdtempSync(join(tmpdir(), 'statlas-restart-')), ...(ingester ? { ingester } : {}) });
+async function start(ingester?: Ingester, processingLeaseMs?: number): Promise<StatlasApp> {
+  const a = await createApp(config(), {
+    uploadDir: mkdtempSync(join(tmpdir(), 'statlas-restart-')),
+    ...(ingester ? { ingester } : {}),
+    ...(processingLeaseMs !== undefined ? { processingLeaseMs } : {}),
+  });
   opened.push(a);
   return a;
 }
@@ -45,8 +49,13 @@ describe('restart during an upload', () => {
     expect(before.body.status).toBe('processing');
     expectError(await request(first.app).get(`/api/v1/datasets/${id}/rows`).set(user.auth), 409, 'CONFLICT');
 
-    // Act: a new instance starts on the same database.
-    const second = await start();
+    // An instance starting while the first still shows signs of life leaves its upload alone.
+    const bystander = await start();
+    expect((await request(bystander.app).get(`/api/v1/datasets/${id}`).set(user.auth)).body.status).toBe('processing');
+
+    // Act: the first instance is gone (no sign of life for longer than the lease) and a new one starts.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const second = await start(undefined, 1000);
 
     // Assert: failed with a reason, content gone, never served.
     const after = await request(second.app).get(`/api/v1/datasets/${id}`).set(user.auth);

@@ -5,16 +5,16 @@ import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp, type StatlasApp } from '../../src/app.js';
+import { createApp, type AppOptions, type StatlasApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
 let counter = 0;
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<StatlasApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: AppOptions = {}): Promise<StatlasApp> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set: run the tests with `npm test` (jest global setup).');
   const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...env });
-  return createApp(config, { uploadDir: mkdtempSync(join(tmpdir(), 'statlas-uploads-')) });
+  return createApp(config, { uploadDir: mkdtempSync(join(tmpdir(), 'statlas-uploads-')), ...options });
 }
 
 export interface TestUser {

@@ -23,20 +23,26 @@ describe('content lives in the database', () => {
     }
   });
 
-  test('a dataset left processing by a stopped server is failed with a reason at the next start', async () => {
+  test('a dataset left processing by a stopped server is failed with a reason; a live one elsewhere is not', async () => {
     const first = await startTestApp({ ASYNC_UPLOAD_MB: '0' });
     const user = await signUp(first.app, 'interrupted');
+    const processing = { userId: user.id, originalFilename: 'x.csv', format: 'csv', sizeBytes: 10, status: 'processing', columns: [] };
     // Simulate a crash mid-ingest: the record exists, the process is gone before it finishes.
-    const stuck = await first.db.dataset.create({
-      data: { userId: user.id, name: 'stuck', originalFilename: 'stuck.csv', format: 'csv', sizeBytes: 10, status: 'processing', columns: [] },
-    });
+    const stuck = await first.db.dataset.create({ data: { ...processing, name: 'stuck' } });
     await first.close();
-    const second = await startTestApp();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // Another instance's upload, alive: it showed progress just now.
+    const helper = await startTestApp();
+    const live = await helper.db.dataset.create({ data: { ...processing, name: 'live' } });
+    await helper.close();
+
+    const second = await startTestApp({}, { processingLeaseMs: 1000 });
     try {
       const res = await request(second.app).get(`/api/v1/datasets/${stuck.id}`).set(user.auth);
       expect(res.body.status).toBe('failed');
       expect(res.body.error).toMatch(/restarted/);
       expectError(await request(second.app).get(`/api/v1/datasets/${stuck.id}/rows`).set(user.auth), 409, 'CONFLICT');
+      expect((await request(second.app).get(`/api/v1/datasets/${live.id}`).set(user.auth)).body.status).toBe('processing');
     } finally {
       await second.close();
     }

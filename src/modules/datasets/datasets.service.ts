@@ -43,6 +43,12 @@ export interface DatasetsServiceOptions {
   /** Files larger than this are ingested in the background (202). */
   asyncBytes: number;
   logger: Logger;
+  /**
+   * A background upload shows it is alive at least every leaseMs/4 (progress or heartbeat). One
+   * silent for longer lost its server, and any instance then marks it failed. Other instances'
+   * live uploads are left alone, so restarting one instance does not fail another's work.
+   */
+  leaseMs: number;
 }
 
 /** Progress is written at most this often while a background ingest runs. */
@@ -50,7 +56,7 @@ const PROGRESS_EVERY_MS = 500;
 /** The part of `progress` that parsing takes; storing the columns takes the rest. */
 const PARSE_SHARE = 0.8;
 
-export const INTERRUPTED_REASON = 'The server restarted before this upload finished. Please upload the file again.';
+export const INTERRUPTED_REASON = 'This upload stopped before it finished (the server restarted). Please upload the file again.';
 
 const concurrentChange = () => new AppError('CONFLICT', 'This dataset was changed or deleted at the same time. Please try again.');
 
@@ -125,13 +131,18 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester:
 
   async function ingestInBackground(ds: DatasetRecord, bytes: Uint8Array, options: IngestOptions): Promise<void> {
     let lastWrite = 0;
+    let progress = 0;
     const report = (fraction: number) => {
+      progress = fraction;
       const now = Date.now();
       if (now - lastWrite < PROGRESS_EVERY_MS) return;
       lastWrite = now;
       opts.logger.info({ datasetId: ds.id, progress: Number(fraction.toFixed(3)) }, 'ingesting');
       repo.setProgress(ds.id, fraction).catch(() => undefined);
     };
+    // Heartbeat while nothing reports progress (e.g. waiting for the worker): keeps the lease.
+    const heartbeat = setInterval(() => repo.setProgress(ds.id, progress).catch(() => undefined), Math.max(1000, opts.leaseMs / 4));
+    heartbeat.unref();
     try {
       const result = await ingester.ingest(bytes, { ...options, onProgress: (f) => report(f * PARSE_SHARE) });
       const ready = await storeContent(ds, result, (f) => report(PARSE_SHARE + f * (1 - PARSE_SHARE)));
@@ -142,6 +153,8 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester:
       opts.logger.warn({ datasetId: ds.id, err: err instanceof AppError ? err.message : err }, 'ingest failed');
       await repo.markFailed(ds.id, describeFailure(err)).catch(() => undefined);
       await store.prune(ds.id, null).catch(() => undefined);
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -336,9 +349,9 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester:
       }
     },
 
-    /** After a restart nothing is ingesting any more: no dataset stays `processing`. */
-    async failInterrupted(): Promise<number> {
-      const ids = await repo.failInterrupted(INTERRUPTED_REASON);
+    /** Uploads whose server is gone (no sign of life for a lease) become `failed`: none stays `processing`. */
+    async failAbandoned(): Promise<number> {
+      const ids = await repo.failStale(INTERRUPTED_REASON, new Date(Date.now() - opts.leaseMs));
       for (const id of ids) await store.prune(id, null).catch(() => undefined);
       return ids.length;
     },
