@@ -22,7 +22,7 @@ export function detectEncoding(bytes: Uint8Array): Encoding {
   const utf16 = guessUtf16(bytes);
   if (utf16) return utf16;
 
-  if (isUtf8(bytes)) return 'utf-8';
+  if (isValidUtf8(bytes)) return 'utf-8';
 
   // Everything else is read as windows-1252 (WHATWG decodes 'latin1' that way too, which is what
   // users mean); the label only tells which of the two the file looks like.
@@ -34,6 +34,20 @@ export function detectEncoding(bytes: Uint8Array): Encoding {
     if (b >= 0x80 && b <= 0x9f) return 'windows-1252';
   }
   return 'latin1';
+}
+
+// Format detection, encoding detection and the byte scanner all ask whether the same upload is valid
+// UTF-8 (a full pass over it each time): the answer is kept per buffer object.
+const utf8Answers = new WeakMap<Uint8Array, boolean>();
+
+/** Whether the bytes are valid UTF-8 (remembered per Uint8Array object; uploads are not changed in place). */
+export function isValidUtf8(bytes: Uint8Array): boolean {
+  let valid = utf8Answers.get(bytes);
+  if (valid === undefined) {
+    valid = isUtf8(bytes);
+    utf8Answers.set(bytes, valid);
+  }
+  return valid;
 }
 
 function guessUtf16(bytes: Uint8Array): Encoding | null {

@@ -6,11 +6,11 @@
 // - the text path (csv-scanner.ts → TableBuilder) decodes the file to a string and reads it char by
 //   char. It runs where the fast path is unsure (an error to report, too much re-reading): it then
 //   gives the exact error, or the table.
-import { Buffer, isUtf8 } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import { AppError } from '../../errors.js';
 import { ByteScanUnsure, byteScanStats, scanDelimitedBytes } from './csv-bytes.js';
 import { scanDelimitedText } from './csv-scanner.js';
-import { decodeText, detectEncoding } from './decode-text.js';
+import { decodeText, detectEncoding, isValidUtf8 } from './decode-text.js';
 import type { CellSink, ColumnMeta, DatasetFormat, Encoding, IngestOptions, IngestResult } from './ingest.types.js';
 import { sniffDelimiter } from './sniff-delimiter.js';
 import { TableBuilder } from './table-builder.js';
@@ -29,7 +29,7 @@ export function ingestDelimited(bytes: Uint8Array, opts: IngestOptions, format: 
   let text: string | null = null;
   let utf8: Uint8Array;
   let start = 0;
-  if (encoding === 'utf-8' && isUtf8(bytes)) {
+  if (encoding === 'utf-8' && isValidUtf8(bytes)) {
     utf8 = bytes;
     start = bomsLength(bytes);
   } else {
