@@ -19,6 +19,7 @@ import { rateLimits } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
 import { uploadMiddleware } from './http/upload.js';
 import { createLogger } from './logger.js';
+import { warmUp } from './warmup.js';
 import { demoRouter } from './http/demo-assets.js';
 import { securityHeaders } from './http/security-headers.js';
 import { analysisEndpoints } from './modules/analysis/analysis.router.js';
@@ -60,7 +61,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const provider = providerOf(config.DATABASE_URL);
 
   const users = usersRepo(db);
-  const store = tableStore(contentRepo(db), config.CACHE_MB);
+  // Column chunks go through the database drivers directly (a few times faster than through Prisma).
+  const store = tableStore(contentRepo(db, { url: config.DATABASE_URL }), config.CACHE_MB);
+  await store.connect();
   // Parsing runs in a long-lived worker thread, so a big upload does not stall other requests.
   const ingester: Ingester = options.ingester ?? {
     ingest: (bytes, opts) => ingestInWorker(bytes, opts, opts.onProgress),
@@ -137,6 +140,10 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const sweeper = setInterval(sweep, Math.max(5_000, (options.processingLeaseMs ?? DEFAULT_LEASE_MS) / 2));
   sweeper.unref();
 
+  // First calls are several times slower until V8 has compiled the analysis code (tests skip it:
+  // they start many apps).
+  if (config.NODE_ENV !== 'test') warmUp();
+
   return {
     app,
     db,
@@ -147,6 +154,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     async close(): Promise<void> {
       clearInterval(sweeper);
       await datasets.idle();
+      await store.close();
       await db.$disconnect();
     },
   };

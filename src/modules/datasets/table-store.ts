@@ -18,6 +18,9 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
     // lru-cache needs a positive budget; with CACHE_MB=0 nothing fits, so nothing is kept.
     maxSize: Math.max(1, cacheMb * MB),
     sizeCalculation: (col) => Math.max(1, columnBytes(col)),
+    // A column larger than the whole budget is still returned, just not kept (without this,
+    // lru-cache rejects the fetch as "evicted").
+    ignoreFetchAbort: true,
     // fetch() also merges concurrent loads of the same column into one database read.
     fetchMethod: async (_key, _stale, { context }) => {
       const { ds, index } = context;
