@@ -70,6 +70,14 @@ const FORMS: Record<string, fc.Arbitrary<string>> = {
   oddDate: fc.constantFrom('2024-02-30', '2023-02-29', '2024-02-29', '0000-01-01', '9999-12-31', '2024-1-31', '2024-13-01',
     'Jan 5 2024', '5 Jan 2024', '1/31/2024', 'Sept 3, 2021', '2024-01-31T10:00:00Z', '2024-01-31 10:00', '2024-01-31T10:00:00+02:00',
     '2024-01-31T25:00', '2024/01/31'),
+  datetime: fc.tuple(fc.date({ min: new Date('1900-01-01'), max: new Date('2100-12-31'), noInvalidDate: true }),
+    fc.constantFrom('T', ' '), fc.constantFrom('', '.5', '.12', '.123', '.1234567', '.'), fc.constantFrom('', 'Z', 'z', '+02:00', '-0530', '+01', ' Z',
+      '+24:00', '+02:60', '+2', '+02:', 'GMT'), fc.constantFrom(':ss', '', ':61'))
+    .map(([d, t, frac, zone, sec]) => {
+      const iso = d.toISOString();
+      const seconds = sec === ':ss' ? iso.slice(16, 19) : sec === ':61' ? ':61' : '';
+      return `${iso.slice(0, 10)}${t}${iso.slice(11, 16)}${seconds}${seconds ? frac : ''}${zone}`;
+    }),
   boolean: fc.constantFrom('true', 'false', 'TRUE', 'False', 'tRuE', 'fAlSe'),
   oddBoolean: fc.constantFrom('yes', 'no', 't', 'f', 'truE ', ' false', 'truth'),
   missing: fc.constantFrom(...MISSING_MARKERS, ' NA ', '\u00a0NA', 'NA\u00a0', '  ', '\t', 'na', 'N/A ', ' ', '\u3000', '\ufeff',
@@ -275,6 +283,17 @@ describe('the fast path is taken', () => {
     expect(byteScanStats.slowCells).toBeLessThanOrEqual(2);
     expect(r.columns.map((c) => c.type)).toEqual(['number', 'number', 'number', 'number', 'integer', 'integer', 'string', 'string', 'date', 'boolean']);
     expectSame(csv, { delimiter: ',', header: true });
+  });
+
+  test('when a column holds ISO datetimes in the common forms, then they are read from the bytes, not through strings', () => {
+    const forms = ['2024-01-31T10:00:00Z', '2024-01-31 10:00:00', '2024-01-31T10:00:00.5Z', '2024-01-31T10:00:00.123456+02:00',
+      '2024-02-29T23:59:59-0530', '1999-12-31T00:00:00+01'];
+    const csv = `t,n\n${Array.from({ length: 3000 }, (_, i) => `${forms[i % forms.length]},${i}`).join('\n')}\n`;
+    resetByteScanStats();
+    expectSame(csv, { delimiter: ',', header: true });
+    expect(byteScanStats.slowCells).toBe(0);
+    const { fast } = bothPaths(csv, { delimiter: ',', header: true });
+    expect(fast.columns[0]).toMatchObject({ type: 'datetime', distinctCount: 5 }); // the first two are one instant
   });
 
   test('when a file is Latin-1, UTF-16 or has a BOM, then it is re-encoded or skipped and still read by the byte scanner', async () => {

@@ -22,8 +22,8 @@ import { countDistinct } from '../../core/stats/distinct.js';
 import { AppError } from '../../errors.js';
 import { uniqueColumnNames } from './column-names.js';
 import { PROGRESS_EVERY_ROWS } from './csv-scanner.js';
-import { classifiedValue, classifyText, dateMs, daysFromCivil, isStringKinds, K_BOOLEAN, K_DATE, K_DECIMAL_COMMA, K_INTEGER, K_NUMBER,
-  K_STRING, typeOfKinds } from './infer-value.js';
+import { classifiedValue, classifyText, dateMs, daysFromCivil, isStringKinds, K_BOOLEAN, K_DATE, K_DATETIME, K_DECIMAL_COMMA,
+  K_INTEGER, K_NUMBER, K_STRING, typeOfKinds } from './infer-value.js';
 import type { ColumnMeta, IngestLimits } from './ingest.types.js';
 import { isMissingText, MISSING_MARKERS, trimCell } from './missing-markers.js';
 
@@ -294,6 +294,7 @@ function classifyBytes(buf: Buffer, s: number, e: number, dc: boolean): number {
       NUM[0] = ms;
       return K_DATE;
     }
+    if (e - s >= 19 && (buf[s + 10] === 84 || buf[s + 10] === 32)) return isoDateTimeBytes(buf, s, e);
     return 0;
   }
   const len = e - s;
@@ -342,6 +343,68 @@ function isoDateAt(buf: Buffer, s: number, n: number, stop: Uint8Array): number 
   if (y < TABLE_FROM || y >= TABLE_FROM + TABLE_YEARS || m < 1 || m > 12) return dateMs(y, m, d);
   if (d < 1 || d > MONTH_DAYS[k]) return NaN;
   return (MONTH_START[k] + d - 1) * DAY_MS;
+}
+
+function twoDigits(buf: Buffer, i: number): number {
+  const a = buf[i] - 48;
+  const b = buf[i + 1] - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * The common ISO datetimes, `YYYY-MM-DD[T ]HH:MM:SS[.fff…][Z|±HH[:MM]]`, as classifyText reads them
+ * (fraction cut to milliseconds, offsets to UTC). 0 for any other form or an out-of-range part:
+ * the text path decides those.
+ */
+function isoDateTimeBytes(buf: Buffer, s: number, e: number): number {
+  if (buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s + 13] !== 58 || buf[s + 16] !== 58) return 0;
+  const y100 = twoDigits(buf, s);
+  const y1 = twoDigits(buf, s + 2);
+  const mo = twoDigits(buf, s + 5);
+  const d = twoDigits(buf, s + 8);
+  const h = twoDigits(buf, s + 11);
+  const mi = twoDigits(buf, s + 14);
+  const sec = twoDigits(buf, s + 17);
+  if (y100 < 0 || y1 < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return 0;
+  const day = dateMs(y100 * 100 + y1, mo, d);
+  if (day !== day) return 0;
+  let p = s + 19;
+  let ms = 0;
+  if (p < e && buf[p] === 46) {
+    p++;
+    const from = p;
+    while (p < e && buf[p] >= 48 && buf[p] <= 57) {
+      // The first three digits are the milliseconds ("5" is 500); the rest is cut.
+      if (p - from < 3) ms += (buf[p] - 48) * (p === from ? 100 : p === from + 1 ? 10 : 1);
+      p++;
+    }
+    if (p === from) return 0;
+  }
+  let offset = 0;
+  if (p < e) {
+    const z = buf[p];
+    if (z === 90 || z === 122) {
+      p++;
+    } else if (z === 43 || z === 45) {
+      const oh = twoDigits(buf, p + 1);
+      if (p + 3 > e || oh < 0 || oh > 23) return 0;
+      p += 3;
+      let om = 0;
+      if (p < e) {
+        if (buf[p] === 58) p++;
+        if (p + 2 > e) return 0;
+        om = twoDigits(buf, p);
+        if (om < 0 || om > 59) return 0;
+        p += 2;
+      }
+      offset = (z === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
+    } else {
+      return 0;
+    }
+  }
+  if (p !== e) return 0;
+  NUM[0] = day + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms - offset;
+  return K_DATETIME;
 }
 
 /** A cell the bytes could not settle: -1 when missing, else its kind (value in NUM[0]), as the text path says. */
