@@ -289,7 +289,7 @@ function classifyBytes(buf: Buffer, s: number, e: number, dc: boolean): number {
       const y = (buf[s] - 48) * 1000 + (buf[s + 1] - 48) * 100 + (buf[s + 2] - 48) * 10 + (buf[s + 3] - 48);
       const mo = (buf[s + 5] - 48) * 10 + (buf[s + 6] - 48);
       const d = (buf[s + 8] - 48) * 10 + (buf[s + 9] - 48);
-      const ms = dateMs(y, mo, d);
+      const ms = calendarMs(y, mo, d);
       if (ms !== ms) return 0;
       NUM[0] = ms;
       return K_DATE;
@@ -337,10 +337,13 @@ function isoDateAt(buf: Buffer, s: number, n: number, stop: Uint8Array): number 
   const d2 = buf[s + 9] - 48;
   if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return NaN;
   const y = (buf[s] - 48) * 1000 + (buf[s + 1] - 48) * 100 + (buf[s + 2] - 48) * 10 + (buf[s + 3] - 48);
-  const m = m1 * 10 + m2;
-  const d = d1 * 10 + d2;
-  const k = (y - TABLE_FROM) * 12 + m - 1;
+  return calendarMs(y, m1 * 10 + m2, d1 * 10 + d2);
+}
+
+/** dateMs through the month table where it covers the year. */
+function calendarMs(y: number, m: number, d: number): number {
   if (y < TABLE_FROM || y >= TABLE_FROM + TABLE_YEARS || m < 1 || m > 12) return dateMs(y, m, d);
+  const k = (y - TABLE_FROM) * 12 + m - 1;
   if (d < 1 || d > MONTH_DAYS[k]) return NaN;
   return (MONTH_START[k] + d - 1) * DAY_MS;
 }
@@ -366,7 +369,7 @@ function isoDateTimeBytes(buf: Buffer, s: number, e: number): number {
   const mi = twoDigits(buf, s + 14);
   const sec = twoDigits(buf, s + 17);
   if (y100 < 0 || y1 < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return 0;
-  const day = dateMs(y100 * 100 + y1, mo, d);
+  const day = calendarMs(y100 * 100 + y1, mo, d);
   if (day !== day) return 0;
   let p = s + 19;
   let ms = 0;
@@ -799,7 +802,7 @@ function quotedCell(st: ScanState, col: number, row: number, pos: number): numbe
     return pos;
   }
   const next = st.kinds[col] | kind;
-  if (!isStringKinds(next)) {
+  if (next === st.kinds[col] || !isStringKinds(next)) {
     st.kinds[col] = next;
     st.vals[col][row] = NUM[0];
   } else {
