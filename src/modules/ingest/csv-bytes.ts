@@ -4,9 +4,11 @@
 // It produces exactly what the text path (csv-scanner.ts → TableBuilder) produces, cell for cell:
 // the same dialect (see csv-scanner.ts), missing markers, whole-column inference, dictionaries in
 // first-appearance order and column metadata. Where it is unsure it does not guess:
-// - a single cell it cannot classify from its bytes (spaces around it, a long number, an exponent,
-//   a datetime, non-ASCII text that might be a Unicode space…) is decoded and classified by the text
-//   path's own functions (counted in byteScanStats.slowCells);
+// - cells are classified from their bytes when they are plain numbers (≤ 15 digits; decimal commas in
+//   semicolon files), ISO dates, the common ISO datetimes or true/false, and checked against the
+//   missing markers by their bytes. Any other cell (spaces around it, a long number, an exponent,
+//   another date form, non-ASCII text that might start with a Unicode space…) is decoded and
+//   classified by the text path's own functions (counted in byteScanStats.slowCells);
 // - any error (unclosed quote, a row too long, a cell over the limit, too many columns), or too much
 //   re-reading, throws ByteScanUnsure and the caller runs the text path, which gives the exact error.
 //
@@ -97,10 +99,6 @@ class Interner {
   private store = new Uint8Array(1024);
   private used = 0;
   readonly strings: string[] = [];
-
-  get size(): number {
-    return this.strings.length;
-  }
 
   /** The code of the value bytes[s..e), added if new. */
   intern(buf: Buffer, s: number, e: number): number {

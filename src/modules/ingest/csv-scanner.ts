@@ -1,4 +1,6 @@
 // The delimited-text scanner: RFC 4180 plus what papaparse accepts, straight into a CellSink.
+// Uploads normally go through the byte scanner (csv-bytes.ts), which reads the same dialect from UTF-8
+// bytes; this text path is its reference in tests and its fallback wherever it is unsure (errors).
 //
 // Dialect:
 // - A field that starts with `"` is quoted: delimiters and line ends inside are data, `""` is a
