@@ -25,40 +25,48 @@ const SNIFF_SAMPLE_CHARS = 64 * 1024;
  */
 export function ingestDelimited(bytes: Uint8Array, opts: IngestOptions, format: DatasetFormat): IngestResult {
   const encoding = opts.encoding ?? detectEncoding(bytes);
-  // The bytes to scan: the upload itself when it is valid UTF-8, else its text re-encoded as UTF-8.
-  let text: string | null = null;
-  let utf8: Uint8Array;
-  let start = 0;
-  if (encoding === 'utf-8' && isValidUtf8(bytes)) {
-    utf8 = bytes;
-    start = bomsLength(bytes);
-  } else {
-    text = decodeText(bytes, encoding);
-    utf8 = Buffer.from(text, 'utf8');
-  }
-  if (text !== null ? !/\S/.test(text) : isBlankUtf8(utf8, start)) throw AppError.parse('The file is empty.', {});
-
-  const sample = text !== null ? text.slice(0, SNIFF_SAMPLE_CHARS) : sampleText(utf8, start);
+  const { utf8, start, sample } = utf8Source(bytes, encoding);
   const delimiter = normalizeDelimiter(opts.delimiter) ?? sniffDelimiter(sample, opts.filename);
   // Semicolon files come from places that write decimal commas (infer-value's classifyText).
   const decimalComma = delimiter === ';';
   const capacity = estimateRows(utf8, opts.limits.maxRows);
 
+  // Progress never goes back when the text path starts again from 0 after a fallback.
+  let reported = 0;
+  const report = opts.onProgress;
+  const onProgress = report && ((f: number) => {
+    if (f > reported) report((reported = f));
+  });
   let parsed: { table: Table; columns: ColumnMeta[] };
   try {
     parsed = scanDelimitedBytes({ bytes: utf8, start, delimiter, header: opts.header, limits: opts.limits, decimalComma,
-      capacity, onProgress: opts.onProgress });
+      capacity, onProgress });
   } catch (err) {
     if (!(err instanceof ByteScanUnsure)) throw err;
     byteScanStats.fallbacks++;
     byteScanStats.lastFallback = err.reason;
-    text ??= decodeText(bytes, encoding);
-    parsed = parseDelimitedText(text, delimiter, opts, capacity, decimalComma);
+    parsed = parseDelimitedText(decodeText(bytes, encoding), delimiter, { ...opts, onProgress }, capacity, decimalComma);
   }
   opts.onProgress?.(1);
   // The content decides: a tab-delimited file is TSV whatever its name.
   const finalFormat: DatasetFormat = delimiter === '\t' ? 'tsv' : format === 'tsv' ? 'csv' : format;
   return { format: finalFormat, encoding, delimiter, sheets: null, ...parsed };
+}
+
+/**
+ * The bytes to scan: the upload itself when it is valid UTF-8 (after its byte order marks), else its
+ * text re-encoded as UTF-8 (the decoded text is then let go: a fallback decodes again). Also the
+ * sniffer's sample. Throws 422 for a file of nothing but white space.
+ */
+function utf8Source(bytes: Uint8Array, encoding: Encoding): { utf8: Uint8Array; start: number; sample: string } {
+  if (encoding === 'utf-8' && isValidUtf8(bytes)) {
+    const start = bomsLength(bytes);
+    if (isBlankUtf8(bytes, start)) throw AppError.parse('The file is empty.', {});
+    return { utf8: bytes, start, sample: sampleText(bytes, start) };
+  }
+  const text = decodeText(bytes, encoding);
+  if (!/\S/.test(text)) throw AppError.parse('The file is empty.', {});
+  return { utf8: Buffer.from(text, 'utf8'), start: 0, sample: text.slice(0, SNIFF_SAMPLE_CHARS) };
 }
 
 /** The text path: the char scanner into a TableBuilder (exported as the reference of the fast path's tests). */
