@@ -8,11 +8,13 @@
 import type { CellValue, Column, Table } from './column.js';
 import { findColumn, formatTime } from './column.js';
 import type { RowSelection } from './filter.types.js';
-import { METRICS, metricField, metricValue, type MetricSpec } from './metrics.js';
+import { METRICS, metricField, metricValue, type MetricOp, type MetricSpec } from './metrics.js';
 import { compareCodePoints } from './sort.js';
 import { argsortFloat } from './stats/radix.js';
 import { distinctIndex } from './stats/distinct.js';
-import { bucketStart, formatBucket, type TimeUnit } from './time-bucket.js';
+import { bucketStart, bucketStartDay, dayOf, formatBucket, isDayUnit, type DayUnit, type TimeUnit } from './time-bucket.js';
+
+const MS_PER_DAY = 86_400_000;
 
 export interface GroupKeySpec {
   column: string;
@@ -25,7 +27,11 @@ export interface Grouping {
   groupCount: number;
   /** keys[g][k]: the key of group g for by-entry k, typed as the API returns it (null = missing). */
   keys: CellValue[][];
-  /** Rows of group g are order[offsets[g] .. offsets[g+1]), ascending row indexes. */
+  /** The selection grouped (null = all rows). */
+  rows: RowSelection;
+  /** Group id of each selected position i (row rows[i], or row i when rows is null). */
+  groupOf: Int32Array;
+  /** Rows of group g are order[offsets[g] .. offsets[g+1]), ascending row indexes (built on first use). */
   offsets: Int32Array;
   order: Int32Array;
 }
@@ -37,42 +43,112 @@ interface Levels {
   /** Level index per selected position (0..levelCount-1; the missing level, if any, is last). */
   level: Int32Array;
   levelCount: number;
-  keys: CellValue[];
+  /** The key of a level, as the API returns it. */
+  keyOf: (level: number) => CellValue;
+  /** Every level has at least one row. */
+  allUsed: boolean;
 }
 
 function stringLevels(col: Extract<Column, { type: 'string' }>, rows: RowSelection, n: number): Levels {
   const codes = col.codes;
-  const used = new Uint8Array(col.dict.length);
-  let anyMissing = false;
-  for (let i = 0; i < n; i++) {
-    const c = codes[rows ? rows[i] : i];
-    if (c < 0) anyMissing = true;
-    else used[c] = 1;
-  }
+  // used[c + 1]: code c occurs (slot 0 is the missing code -1).
+  const used = new Uint8Array(col.dict.length + 1);
+  if (rows) for (let i = 0; i < n; i++) used[codes[rows[i]] + 1] = 1;
+  else for (let i = 0; i < n; i++) used[codes[i] + 1] = 1;
   const present: number[] = [];
-  for (let c = 0; c < used.length; c++) if (used[c]) present.push(c);
+  for (let c = 0; c < col.dict.length; c++) if (used[c + 1]) present.push(c);
   present.sort((a, b) => compareCodePoints(col.dict[a], col.dict[b]));
-  const rank = new Int32Array(col.dict.length);
-  present.forEach((c, r) => (rank[c] = r));
-  const missingLevel = present.length;
+  // levelOf[c + 1]: the level of code c; the missing level is last.
+  const levelOf = new Int32Array(col.dict.length + 1);
+  levelOf[0] = present.length;
+  present.forEach((c, r) => (levelOf[c + 1] = r));
   const level = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = codes[rows ? rows[i] : i];
-    level[i] = c < 0 ? missingLevel : rank[c];
-  }
+  if (rows) for (let i = 0; i < n; i++) level[i] = levelOf[codes[rows[i]] + 1];
+  else for (let i = 0; i < n; i++) level[i] = levelOf[codes[i] + 1];
   const keys: CellValue[] = present.map((c) => col.dict[c]);
-  if (anyMissing) keys.push(null);
-  return { level, levelCount: keys.length, keys };
+  if (used[0]) keys.push(null);
+  return { level, levelCount: keys.length, keyOf: (l) => keys[l], allUsed: true };
+}
+
+/** The selected rows of a value column as one aligned array (no copy for all rows). */
+function alignedValues(values: Float64Array, rows: RowSelection): Float64Array {
+  if (!rows) return values;
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]];
+  return out;
+}
+
+/** Most days a day-bucket lookup table may span (beyond, the general path hashes the bucket starts). */
+const MAX_DAY_SPAN = 1 << 22;
+
+/**
+ * Levels of a time column cut into day-based buckets, through a day → bucket table over the
+ * column's range of days: bucket starts never decrease with the day, so numbering each new start
+ * in day order gives the levels in key order with no sort and no per-row date math.
+ * Null when the range of days is too wide for a table.
+ */
+function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
+  const n = src.length;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let present = 0;
+  for (let i = 0; i < n; i++) {
+    const v = src[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (v === v) present++;
+  }
+  if (present === 0) {
+    // No value: every row is in the missing level.
+    return { level: new Int32Array(n), levelCount: n > 0 ? 1 : 0, keyOf: () => null, allUsed: true };
+  }
+  const first = dayOf(lo);
+  const span = dayOf(hi) - first + 1;
+  if (!(span <= MAX_DAY_SPAN)) return null;
+  const bucketOfDay = new Int32Array(span);
+  const starts: number[] = [];
+  let prev = NaN;
+  for (let d = 0; d < span; d++) {
+    const s = bucketStartDay(unit, first + d);
+    if (s !== prev) {
+      starts.push(s);
+      prev = s;
+    }
+    bucketOfDay[d] = starts.length - 1;
+  }
+  // The missing level (last) exists only when a value is missing.
+  const missing = starts.length;
+  const levelCount = present < n ? missing + 1 : missing;
+  const level = new Int32Array(n);
+  const used = new Uint8Array(missing + 1);
+  for (let i = 0; i < n; i++) {
+    const v = src[i];
+    const l = v === v ? bucketOfDay[Math.floor(v / MS_PER_DAY) - first] : missing;
+    level[i] = l;
+    used[l] = 1;
+  }
+  let allUsed = true;
+  for (let l = 0; l < levelCount; l++) if (!used[l]) allUsed = false;
+  return {
+    level,
+    levelCount,
+    keyOf: (l) => (l === missing ? null : formatBucket(unit, starts[l] * MS_PER_DAY)),
+    allUsed,
+  };
 }
 
 function valueLevels(col: Extract<Column, { type: Exclude<Column['type'], 'string'> }>, unit: TimeUnit | undefined, rows: RowSelection, n: number): Levels {
-  const src = col.values;
+  const src = alignedValues(col.values, rows);
+  if (unit !== undefined && isDayUnit(unit)) {
+    const byDay = dayBucketLevels(src, unit);
+    if (byDay) return byDay;
+  }
   // Present (bucketed) values → first-appearance ids by hash (-0 and 0 are one level), then the
   // K distinct values are ranked by a radix argsort: O(n + K).
   const present = new Float64Array(n);
   let m = 0;
   for (let i = 0; i < n; i++) {
-    let v = src[rows ? rows[i] : i];
+    let v = src[i];
     if (unit !== undefined) v = bucketStart(unit, v);
     if (v === v) present[m++] = v;
   }
@@ -83,7 +159,7 @@ function valueLevels(col: Extract<Column, { type: Exclude<Column['type'], 'strin
   const missingLevel = distinct.length;
   const level = new Int32Array(n);
   for (let i = 0, j = 0; i < n; i++) {
-    const v = src[rows ? rows[i] : i];
+    const v = src[i];
     level[i] = v === v ? rankOfId[ids[j++]] : missingLevel;
   }
   const keys: CellValue[] = Array.from(order, (id) => {
@@ -94,7 +170,41 @@ function valueLevels(col: Extract<Column, { type: Exclude<Column['type'], 'strin
     return v;
   });
   if (m < n) keys.push(null);
-  return { level, levelCount: keys.length, keys };
+  return { level, levelCount: keys.length, keyOf: (l) => keys[l], allUsed: true };
+}
+
+/** A Grouping whose row lists (order/offsets) are built by a counting sort only when first asked for. */
+class GroupingImpl implements Grouping {
+  private lists: { offsets: Int32Array; order: Int32Array } | null = null;
+  constructor(
+    readonly by: GroupKeySpec[],
+    readonly groupCount: number,
+    readonly keys: CellValue[][],
+    readonly rows: RowSelection,
+    readonly groupOf: Int32Array,
+  ) {}
+
+  get offsets(): Int32Array {
+    return (this.lists ??= this.buildLists()).offsets;
+  }
+
+  get order(): Int32Array {
+    return (this.lists ??= this.buildLists()).order;
+  }
+
+  // Counting sort of positions by group, stable (row order within a group).
+  private buildLists(): { offsets: Int32Array; order: Int32Array } {
+    const { groupCount, groupOf, rows } = this;
+    const n = groupOf.length;
+    const offsets = new Int32Array(groupCount + 1);
+    for (let i = 0; i < n; i++) offsets[groupOf[i] + 1]++;
+    for (let g = 0; g < groupCount; g++) offsets[g + 1] += offsets[g];
+    const fill = offsets.slice(0, groupCount);
+    const order = new Int32Array(n);
+    if (rows) for (let i = 0; i < n; i++) order[fill[groupOf[i]]++] = rows[i];
+    else for (let i = 0; i < n; i++) order[fill[groupOf[i]]++] = i;
+    return { offsets, order };
+  }
 }
 
 /**
@@ -108,28 +218,40 @@ export function groupRows(table: Table, rows: RowSelection, by: GroupKeySpec[]):
     if (!col) throw new Error(`unknown column ${b.column}`);
     return col.type === 'string' ? stringLevels(col, rows, n) : valueLevels(col, b.unit, rows, n);
   });
+  // One key whose levels all have rows: the levels are the groups.
+  if (levels.length === 1 && levels[0].allUsed) {
+    const l = levels[0];
+    const keys: CellValue[][] = new Array(l.levelCount);
+    for (let g = 0; g < l.levelCount; g++) keys[g] = [l.keyOf(g)];
+    return new GroupingImpl(by, l.levelCount, keys, rows, l.level);
+  }
   // Mixed-radix combined key in key order. Below 2^24 combinations a dense table maps it to a group;
   // above, a Map on the combined number (exact up to 2^53) does.
   let radix = 1;
   for (const l of levels) radix *= Math.max(1, l.levelCount);
-  const combined = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let k = 0;
-    for (let j = 0; j < levels.length; j++) k = k * levels[j].levelCount + levels[j].level[i];
-    combined[i] = k;
-  }
   const groupOf = new Int32Array(n);
   let groupCount = 0;
   let keyOfGroup: Float64Array;
   if (radix <= 1 << 24) {
-    const present = new Uint8Array(radix);
-    for (let i = 0; i < n; i++) present[combined[i]] = 1;
+    const combined = new Int32Array(n);
+    for (const l of levels) {
+      const lc = l.levelCount;
+      const lv = l.level;
+      for (let i = 0; i < n; i++) combined[i] = combined[i] * lc + lv[i];
+    }
     const gid = new Int32Array(radix);
+    for (let i = 0; i < n; i++) gid[combined[i]] = 1;
     const keyList: number[] = [];
-    for (let k = 0; k < radix; k++) if (present[k]) { gid[k] = groupCount++; keyList.push(k); }
+    for (let k = 0; k < radix; k++) if (gid[k]) { gid[k] = groupCount++; keyList.push(k); }
     for (let i = 0; i < n; i++) groupOf[i] = gid[combined[i]];
     keyOfGroup = Float64Array.from(keyList);
   } else {
+    const combined = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let k = 0;
+      for (let j = 0; j < levels.length; j++) k = k * levels[j].levelCount + levels[j].level[i];
+      combined[i] = k;
+    }
     const keysSorted = Float64Array.from(new Set(combined)).sort();
     const gid = new Map<number, number>();
     keysSorted.forEach((k, g) => gid.set(k, g));
@@ -137,13 +259,6 @@ export function groupRows(table: Table, rows: RowSelection, by: GroupKeySpec[]):
     for (let i = 0; i < n; i++) groupOf[i] = gid.get(combined[i])!;
     keyOfGroup = keysSorted;
   }
-  // Counting sort of positions by group, stable (row order within a group).
-  const offsets = new Int32Array(groupCount + 1);
-  for (let i = 0; i < n; i++) offsets[groupOf[i] + 1]++;
-  for (let g = 0; g < groupCount; g++) offsets[g + 1] += offsets[g];
-  const fill = offsets.slice(0, groupCount);
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[fill[groupOf[i]]++] = rows ? rows[i] : i;
   // Decode each group's combined key back into its per-column keys.
   const keys: CellValue[][] = new Array(groupCount);
   for (let g = 0; g < groupCount; g++) {
@@ -151,34 +266,209 @@ export function groupRows(table: Table, rows: RowSelection, by: GroupKeySpec[]):
     const row: CellValue[] = new Array(levels.length);
     for (let j = levels.length - 1; j >= 0; j--) {
       const lc = levels[j].levelCount;
-      row[j] = levels[j].keys[k % lc];
+      row[j] = levels[j].keyOf(k % lc);
       k = Math.floor(k / lc);
     }
     keys[g] = row;
   }
-  return { by, groupCount, keys, offsets, order };
+  return new GroupingImpl(by, groupCount, keys, rows, groupOf);
+}
+
+// ---------- aggregation ----------
+
+/** Ops computed in sequential passes over the rows, each row adding to its group's accumulators. */
+const STREAMED = new Set<MetricOp>(['count', 'missing', 'sum', 'mean', 'min', 'max', 'std', 'var', 'stdp', 'varp', 'first', 'last']);
+
+/** Per-group accumulators of one column, filled by sequential passes (each group's values in row order). */
+interface ColumnAcc {
+  /** Non-missing values per group. */
+  count: Int32Array;
+  /** Neumaier sum per group: sum + comp, with exactly neumaierSum's operations in row order. */
+  sum: Float64Array | null;
+  comp: Float64Array | null;
+  min: Float64Array | null;
+  max: Float64Array | null;
+  first: Float64Array | null;
+  last: Float64Array | null;
+  /** Σ(v − mean)² per group (mean = the Neumaier sum / count), and whether all values equal the first. */
+  ss: Float64Array | null;
+  varied: Uint8Array | null;
+}
+
+/** Codes of a string column (missing -1 → NaN) or the values of a value column, for the selected positions. */
+function metricValues(col: Column, rows: RowSelection): Float64Array {
+  if (col.type !== 'string') return alignedValues(col.values, rows);
+  const n = rows ? rows.length : col.codes.length;
+  const out = new Float64Array(n);
+  const codes = col.codes;
+  for (let i = 0; i < n; i++) {
+    const c = codes[rows ? rows[i] : i];
+    out[i] = c < 0 ? NaN : c;
+  }
+  return out;
+}
+
+function countPass(v: Float64Array, groupOf: Int32Array, count: Int32Array): void {
+  for (let i = 0; i < v.length; i++) if (v[i] === v[i]) count[groupOf[i]]++;
+}
+
+function sumPass(v: Float64Array, groupOf: Int32Array, count: Int32Array, sum: Float64Array, comp: Float64Array): void {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== x) continue;
+    const g = groupOf[i];
+    count[g]++;
+    const s = sum[g];
+    const t = s + x;
+    if (Math.abs(s) >= Math.abs(x)) comp[g] += s - t + x;
+    else comp[g] += x - t + s;
+    sum[g] = t;
+  }
+}
+
+function extremesPass(v: Float64Array, groupOf: Int32Array, min: Float64Array, max: Float64Array): void {
+  // Both start NaN; the first value replaces NaN, later ones only if strictly smaller/larger (as minOf/maxOf).
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== x) continue;
+    const g = groupOf[i];
+    const a = min[g];
+    if (a !== a || x < a) min[g] = x;
+    const b = max[g];
+    if (b !== b || x > b) max[g] = x;
+  }
+}
+
+function endsPass(v: Float64Array, groupOf: Int32Array, first: Float64Array, last: Float64Array): void {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== x) continue;
+    const g = groupOf[i];
+    if (first[g] !== first[g]) first[g] = x;
+    last[g] = x;
+  }
+}
+
+/** Second pass of the two-pass variance: needs first (for constancy) and the group means. */
+function squaresPass(v: Float64Array, groupOf: Int32Array, mean: Float64Array, first: Float64Array, ss: Float64Array, varied: Uint8Array): void {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (x !== x) continue;
+    const g = groupOf[i];
+    const d = x - mean[g];
+    ss[g] += d * d;
+    if (x !== first[g]) varied[g] = 1;
+  }
+}
+
+function accumulate(v: Float64Array, groupOf: Int32Array, groupCount: number, ops: Set<MetricOp>): ColumnAcc {
+  const needVar = ops.has('std') || ops.has('var') || ops.has('stdp') || ops.has('varp');
+  const needSum = needVar || ops.has('sum') || ops.has('mean');
+  const needEnds = needVar || ops.has('first') || ops.has('last');
+  const needExtremes = ops.has('min') || ops.has('max');
+  const nan = () => new Float64Array(groupCount).fill(NaN);
+  const acc: ColumnAcc = {
+    count: new Int32Array(groupCount),
+    sum: needSum ? new Float64Array(groupCount) : null,
+    comp: needSum ? new Float64Array(groupCount) : null,
+    min: needExtremes ? nan() : null,
+    max: needExtremes ? nan() : null,
+    first: needEnds ? nan() : null,
+    last: needEnds ? nan() : null,
+    ss: null,
+    varied: null,
+  };
+  if (needSum) sumPass(v, groupOf, acc.count, acc.sum!, acc.comp!);
+  else countPass(v, groupOf, acc.count);
+  if (needExtremes) extremesPass(v, groupOf, acc.min!, acc.max!);
+  if (needEnds) endsPass(v, groupOf, acc.first!, acc.last!);
+  if (needVar) {
+    const mean = new Float64Array(groupCount);
+    for (let g = 0; g < groupCount; g++) mean[g] = (acc.sum![g] + acc.comp![g]) / acc.count[g];
+    acc.ss = new Float64Array(groupCount);
+    acc.varied = new Uint8Array(groupCount);
+    squaresPass(v, groupOf, mean, acc.first!, acc.ss, acc.varied);
+  }
+  return acc;
+}
+
+/** A streamed op's raw value for group g (as METRICS[op].compute gives it over the gathered values). */
+function streamedValue(op: MetricOp, acc: ColumnAcc, g: number, size: number): number | null {
+  const n = acc.count[g];
+  switch (op) {
+    case 'count':
+      return n;
+    case 'missing':
+      return size - n;
+    case 'sum':
+      return acc.sum![g] + acc.comp![g];
+    case 'mean':
+      return n === 0 ? null : (acc.sum![g] + acc.comp![g]) / n;
+    case 'min':
+      return n === 0 ? null : acc.min![g];
+    case 'max':
+      return n === 0 ? null : acc.max![g];
+    case 'first':
+      return n === 0 ? null : acc.first![g];
+    case 'last':
+      return n === 0 ? null : acc.last![g];
+    default: {
+      // var/std (ddof 1) and varp/stdp (ddof 0), as moments.variance.
+      const ddof = op === 'var' || op === 'std' ? 1 : 0;
+      if (n <= ddof) return null;
+      const variance = acc.varied![g] ? acc.ss![g] / (n - ddof) : 0;
+      return op === 'std' || op === 'stdp' ? Math.sqrt(variance) : variance;
+    }
+  }
 }
 
 /**
  * Computes each metric for each group: out[g][m]. Columns must exist and be accepted by the op
- * (the caller validates and answers 400 first). Values are gathered per group into one scratch
- * buffer, so memory stays O(largest group) whatever the number of metrics.
+ * (the caller validates and answers 400 first). Counts, sums, means, extremes, first/last and
+ * variances come from sequential passes over the rows indexed by group id (one set of passes per
+ * column, shared by its metrics); the other ops (median, quartiles, distinct) gather each group's
+ * values in row order into one scratch buffer, so memory stays O(largest group).
  */
 export function aggregateGroups(table: Table, grouping: Grouping, metrics: MetricSpec[]): CellValue[][] {
-  const { groupCount, offsets, order } = grouping;
+  const { groupCount, groupOf, rows } = grouping;
   const out: CellValue[][] = Array.from({ length: groupCount }, () => new Array<CellValue>(metrics.length));
-  let maxSize = 0;
-  for (let g = 0; g < groupCount; g++) maxSize = Math.max(maxSize, offsets[g + 1] - offsets[g]);
-  const scratch = new Float64Array(maxSize);
+  // Rows per group.
+  const sizes = new Int32Array(groupCount);
+  for (let i = 0; i < groupOf.length; i++) sizes[groupOf[i]]++;
+  // Streamed ops, collected per column so each column is read once per kind of pass.
+  const streamedOps = new Map<Column, Set<MetricOp>>();
+  for (const m of metrics) {
+    if (m.column === undefined || !STREAMED.has(m.op)) continue;
+    const col = findColumn(table, m.column);
+    if (!col) throw new Error(`unknown column ${m.column}`);
+    let ops = streamedOps.get(col);
+    if (!ops) streamedOps.set(col, (ops = new Set()));
+    ops.add(m.op);
+  }
+  const accs = new Map<Column, ColumnAcc>();
+  for (const [col, ops] of streamedOps) accs.set(col, accumulate(metricValues(col, rows), groupOf, groupCount, ops));
+
+  let scratch: Float64Array | null = null;
   metrics.forEach((m, mi) => {
     const def = METRICS[m.op];
     if (m.column === undefined) {
       // Bare count: the group's rows.
-      for (let g = 0; g < groupCount; g++) out[g][mi] = offsets[g + 1] - offsets[g];
+      for (let g = 0; g < groupCount; g++) out[g][mi] = sizes[g];
       return;
     }
     const col = findColumn(table, m.column);
     if (!col) throw new Error(`unknown column ${m.column}`);
+    const acc = accs.get(col);
+    if (acc && STREAMED.has(m.op)) {
+      for (let g = 0; g < groupCount; g++) out[g][mi] = metricValue(def, col, streamedValue(m.op, acc, g, sizes[g]));
+      return;
+    }
+    const { offsets, order } = grouping;
+    if (!scratch) {
+      let maxSize = 0;
+      for (let g = 0; g < groupCount; g++) maxSize = Math.max(maxSize, sizes[g]);
+      scratch = new Float64Array(maxSize);
+    }
     for (let g = 0; g < groupCount; g++) {
       const start = offsets[g];
       const end = offsets[g + 1];

@@ -69,6 +69,30 @@ function startDaySlow(unit: 'year' | 'quarter' | 'month', day: number): number {
   return daysFromCivil(y, m, 1);
 }
 
+/** Units whose buckets are whole UTC days (all but `hour`): a bucket follows from the day number alone. */
+export type DayUnit = Exclude<TimeUnit, 'hour'>;
+export const isDayUnit = (u: TimeUnit): u is DayUnit => u !== 'hour';
+
+/** The day number of the start of the bucket containing day number `day` (a day unit). */
+export function bucketStartDay(unit: DayUnit, day: number): number {
+  switch (unit) {
+    case 'day':
+      return day;
+    case 'week':
+      // (day + 3) mod 7 is 0 on Mondays: day 0 (Thursday) → 3.
+      return day - ((((day + 3) % 7) + 7) % 7);
+    default: {
+      const i = day - TABLE_FIRST;
+      if (i >= 0 && i < TABLE_DAYS) {
+        if (monthStart === null) buildTables();
+        const t = unit === 'month' ? monthStart! : unit === 'quarter' ? quarterStart! : yearStart!;
+        return t[i];
+      }
+      return startDaySlow(unit, day);
+    }
+  }
+}
+
 /**
  * The UTC start (epoch ms) of the bucket containing `ms`. NaN (missing) stays NaN.
  * Weeks are ISO weeks: they start on Monday (1970-01-01 was a Thursday).
@@ -76,26 +100,11 @@ function startDaySlow(unit: 'year' | 'quarter' | 'month', day: number): number {
 export function bucketStart(unit: TimeUnit, ms: number): number {
   if (ms !== ms) return NaN;
   if (unit === 'hour') return Math.floor(ms / MS_PER_HOUR) * MS_PER_HOUR;
-  const day = Math.floor(ms / MS_PER_DAY);
-  switch (unit) {
-    case 'day':
-      return day * MS_PER_DAY;
-    case 'week': {
-      // (day + 3) mod 7 is 0 on Mondays: day 0 (Thursday) → 3.
-      const dow = (((day + 3) % 7) + 7) % 7;
-      return (day - dow) * MS_PER_DAY;
-    }
-    default: {
-      const i = day - TABLE_FIRST;
-      if (i >= 0 && i < TABLE_DAYS) {
-        if (monthStart === null) buildTables();
-        const t = unit === 'month' ? monthStart! : unit === 'quarter' ? quarterStart! : yearStart!;
-        return t[i] * MS_PER_DAY;
-      }
-      return startDaySlow(unit, day) * MS_PER_DAY;
-    }
-  }
+  return bucketStartDay(unit, Math.floor(ms / MS_PER_DAY)) * MS_PER_DAY;
 }
+
+/** The day number (days since 1970-01-01 UTC) of an instant in epoch ms. */
+export const dayOf = (ms: number): number => Math.floor(ms / MS_PER_DAY);
 
 /** bucketStart over a whole column (or the selected rows, in their order). */
 export function bucketColumn(unit: TimeUnit, values: Float64Array, rows?: Int32Array | null): Float64Array {
