@@ -35,7 +35,11 @@ export function binIndex(bins: Bins, v: number): number {
   const first = edges[0];
   const last = edges[count];
   if (!(v >= first && v <= last)) return -1;
-  let j = Math.floor((v - first) * (count / (last - first)));
+  return settle(edges, count, v, Math.floor((v - first) * (count / (last - first))));
+}
+
+/** The exact bin of an in-range v from the estimate j (one comparison each way in the usual case). */
+function settle(edges: Float64Array, count: number, v: number, j: number): number {
   if (j >= count) j = count - 1;
   while (j > 0 && v < edges[j]) j--;
   while (j < count - 1 && v >= edges[j + 1]) j++;
@@ -44,15 +48,62 @@ export function binIndex(bins: Bins, v: number): number {
 
 /** Smallest and largest non-missing value of the selected rows (null when there is none). */
 export function valueRange(values: Float64Array, rows: Int32Array | null): { min: number; max: number } | null {
-  const n = rows ? rows.length : values.length;
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = values[rows ? rows[i] : i];
-    if (v < min) min = v;
-    if (v > max) max = v;
+  if (rows) {
+    for (let i = 0; i < rows.length; i++) {
+      const v = values[rows[i]];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  } else {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
   return min <= max ? { min, max } : null;
+}
+
+/** binIndex over v[0..n) into out (a top-level loop with the edges' constants hoisted). */
+function binAll(bins: Bins, v: Float64Array, n: number, out: Int32Array): void {
+  const { edges, count } = bins;
+  const first = edges[0];
+  const last = edges[count];
+  const norm = count / (last - first);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    out[i] = x >= first && x <= last ? settle(edges, count, x, Math.floor((x - first) * norm)) : -1;
+  }
+}
+
+/** Counts per bin of v[0..n) (missing and out-of-range values are not counted). */
+function countAll(bins: Bins, v: Float64Array, n: number, counts: Float64Array): void {
+  const { edges, count } = bins;
+  const first = edges[0];
+  const last = edges[count];
+  const norm = count / (last - first);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (x >= first && x <= last) counts[settle(edges, count, x, Math.floor((x - first) * norm))]++;
+  }
+}
+
+/** The selected rows' values in selection order (the column itself for all rows). */
+function selected(values: Float64Array, rows: Int32Array | null): Float64Array {
+  if (!rows) return values;
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = values[rows[i]];
+  return out;
+}
+
+/** How many selected values fall in each bin, as numpy.histogram counts them. */
+export function histogramCounts(values: Float64Array, rows: Int32Array | null, bins: Bins): Float64Array {
+  const v = selected(values, rows);
+  const counts = new Float64Array(bins.count);
+  countAll(bins, v, v.length, counts);
+  return counts;
 }
 
 /**
@@ -63,8 +114,8 @@ export function binColumn(values: Float64Array, rows: Int32Array | null, bins: n
   const range = valueRange(values, rows);
   if (!range) return null;
   const b = equalWidthEdges(range.min, range.max, bins);
-  const n = rows ? rows.length : values.length;
-  const index = new Int32Array(n);
-  for (let i = 0; i < n; i++) index[i] = binIndex(b, values[rows ? rows[i] : i]);
+  const v = selected(values, rows);
+  const index = new Int32Array(v.length);
+  binAll(b, v, v.length, index);
   return { bins: b, index };
 }

@@ -4,7 +4,7 @@
 // sample variance, type-7 quantiles, G1/G2, pairwise-complete correlations, numpy histogram edges.
 // Undefined statistics are null (never NaN or Infinity), so every answer is valid JSON.
 import { cellValue, findColumn, formatTime, isNumericType, presentValues, type CellValue, type Column, type StringColumn, type Table, type ValueColumn } from '../../core/column.js';
-import { equalWidthEdges, binIndex } from '../../core/binning.js';
+import { equalWidthEdges, histogramCounts, valueRange } from '../../core/binning.js';
 import type { RowSelection } from '../../core/filter.types.js';
 import { aggregateGroups, groupRecords, groupRows, type GroupKeySpec } from '../../core/group-by.js';
 import { METRICS, metricField, parseMetric, type MetricSpec } from '../../core/metrics.js';
@@ -387,19 +387,9 @@ export interface HistogramResult {
 export function histogram(table: Table, rows: RowSelection, params: HistogramParams): HistogramResult {
   const col = requireNumeric(table, params.column, 'column');
   const bins = params.bins ?? 10;
-  const present = presentValues(col.values, rows);
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < present.length; i++) {
-    if (present[i] < min) min = present[i];
-    if (present[i] > max) max = present[i];
-  }
-  const b = present.length ? equalWidthEdges(min, max, bins) : equalWidthEdges(0, 1, bins);
-  const counts = new Array<number>(bins).fill(0);
-  for (let i = 0; i < present.length; i++) {
-    const j = binIndex(b, present[i]);
-    if (j >= 0) counts[j]++;
-  }
+  const range = valueRange(col.values, rows);
+  const b = range ? equalWidthEdges(range.min, range.max, bins) : equalWidthEdges(0, 1, bins);
+  const counts = Array.from(histogramCounts(col.values, rows, b));
   return { column: col.name, edges: Array.from(b.edges, (e) => (e === 0 ? 0 : e)), counts };
 }
 
