@@ -161,10 +161,14 @@ function boxSpec(req: ChartRequest, columns: ChartColumn[], data: Record<string,
   const x = req.x
     ? field('x', fieldType(xKeyType(req, columns), 'categorical'), xTitle(req, columns), { sort: null })
     : { datum: y, type: 'nominal', title: null };
+  // The scale spans every whisker end and outlier: left to itself, vega-lite sizes the shared y
+  // scale from the `y` fields only, and clips the upper whiskers (their `y2`).
+  const ends = data.flatMap((d) => [d.min, d.max, ...(Array.isArray(d.outliers) ? d.outliers : [])]).filter((v): v is number => typeof v === 'number');
+  const scale = ends.length > 0 ? { zero: false, domain: [Math.min(...ends), Math.max(...ends)] } : { zero: false };
   return {
     encoding: { x },
     layer: [
-      { mark: { type: 'rule' }, encoding: { y: q('min', { scale: { zero: false } }), y2: { field: 'max' } } },
+      { mark: { type: 'rule' }, encoding: { y: q('min', { scale }), y2: { field: 'max' } } },
       {
         mark: { type: 'bar', size: 14, tooltip: true },
         encoding: {
