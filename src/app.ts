@@ -55,6 +55,9 @@ export interface AppOptions {
 
 const DEFAULT_LEASE_MS = 60_000;
 
+const WARM_UP_CSV = 'id,price,city,day,ok\n' + Array.from({ length: 200 }, (_, i) => `${i},${(i * 1.25).toFixed(2)},c${i % 7},2024-01-${String((i % 28) + 1).padStart(2, '0')},${i % 2 === 0}`).join('\n');
+const WARM_UP_INGEST = { filename: 'warm-up.csv', header: true } as const;
+
 export async function createApp(config: Config, options: AppOptions = {}) {
   const logger = options.logger ?? createLogger(config);
   const db: Db = await createDb(config.DATABASE_URL);
@@ -142,7 +145,11 @@ export async function createApp(config: Config, options: AppOptions = {}) {
 
   // First calls are several times slower until V8 has compiled the analysis code (tests skip it:
   // they start many apps).
-  if (config.NODE_ENV !== 'test') warmUp();
+  if (config.NODE_ENV !== 'test') {
+    warmUp();
+    // The same for the parser, inside the ingest worker (it also starts the worker before the first upload).
+    void ingester.ingest(new TextEncoder().encode(WARM_UP_CSV), { ...WARM_UP_INGEST, limits: { maxRows: 1000, maxColumns: 10, maxCellBytes: 100 } }).catch(() => undefined);
+  }
 
   return {
     app,

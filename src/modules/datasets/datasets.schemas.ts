@@ -16,7 +16,11 @@ export const uploadFields = z.strictObject({
   name: z.string().trim().min(1).max(200).optional().describe('Default: the file name without its extension.'),
   description: z.string().max(5000).optional(),
   sheet: z.string().max(300).optional().describe('Excel/ODS sheet name or 0-based index; default the first sheet.'),
-  delimiter: z.string().max(5).optional().describe('`,` `;` `|` or a tab (a tab character or the word `tab`); default sniffed.'),
+  delimiter: z
+    .string()
+    .max(5)
+    .optional()
+    .describe('`,` `;` `|` or a tab (a tab character or the word `tab`); default sniffed. In `;` files, numbers may use a decimal comma (`1,5`); `1.234,5` stays text.'),
   encoding: z.enum(ENCODINGS).optional().describe('Default: detected.'),
   header: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('First row holds the column names.'),
 });
