@@ -38,8 +38,21 @@ export function binIndex(bins: Bins, v: number): number {
   return settle(edges, count, v, Math.floor((v - first) * (count / (last - first))));
 }
 
-/** The exact bin of an in-range v from the estimate j (one comparison each way in the usual case). */
+/**
+ * The exact bin of an in-range v from the estimate j (one comparison each way in the usual case).
+ * No estimate (NaN: a range so narrow or wide that count/(last − first) overflows) → binary search.
+ */
 function settle(edges: Float64Array, count: number, v: number, j: number): number {
+  if (j !== j) {
+    let lo = 0;
+    let hi = count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (v >= edges[mid]) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
   if (j >= count) j = count - 1;
   while (j > 0 && v < edges[j]) j--;
   while (j < count - 1 && v >= edges[j + 1]) j++;
@@ -66,28 +79,60 @@ export function valueRange(values: Float64Array, rows: Int32Array | null): { min
   return min <= max ? { min, max } : null;
 }
 
-/** binIndex over v[0..n) into out (a top-level loop with the edges' constants hoisted). */
+/**
+ * How far (in bins) the estimate `(v − first) · norm` can be from v's true position among the edges:
+ * a few ulps of the estimate plus a few ulps of the edges' magnitude, in bin widths (generously
+ * bounded). An estimate whose fractional part is farther than this from 0 and 1 is the exact bin;
+ * only the others are settled against the edges. Infinity when the estimate cannot be trusted at all.
+ */
+function estimateSlack(first: number, last: number, count: number): number {
+  const slack = 64 * Number.EPSILON * count * (1 + (Math.abs(first) + Math.abs(last)) / (last - first));
+  return slack < 0.25 && count < 1 << 30 ? slack : Infinity;
+}
+
+/** binIndex over v[0..n) into out: the estimate, settled against the edges only when it lands near one. */
 function binAll(bins: Bins, v: Float64Array, n: number, out: Int32Array): void {
   const { edges, count } = bins;
   const first = edges[0];
   const last = edges[count];
   const norm = count / (last - first);
+  const slack = estimateSlack(first, last, count);
+  const top = 1 - slack;
   for (let i = 0; i < n; i++) {
     const x = v[i];
-    out[i] = x >= first && x <= last ? settle(edges, count, x, Math.floor((x - first) * norm)) : -1;
+    if (!(x >= first && x <= last)) {
+      out[i] = -1;
+      continue;
+    }
+    const f = (x - first) * norm;
+    const j = Math.floor(f);
+    const frac = f - j;
+    out[i] = frac > slack && frac < top && j < count ? j : settle(edges, count, x, j);
   }
 }
 
-/** Counts per bin of v[0..n) (missing and out-of-range values are not counted). */
+/** Counts per bin of v[0..n) (missing and out-of-range values are not counted), as binAll bins them. */
 function countAll(bins: Bins, v: Float64Array, n: number, counts: Float64Array): void {
   const { edges, count } = bins;
   const first = edges[0];
   const last = edges[count];
   const norm = count / (last - first);
+  const slack = estimateSlack(first, last, count);
+  const top = 1 - slack;
+  // Four interleaved tallies (bin·4 + i mod 4): consecutive values in one bin do not wait on each other's store.
+  const tally = new Int32Array(4 * count);
   for (let i = 0; i < n; i++) {
     const x = v[i];
-    if (x >= first && x <= last) counts[settle(edges, count, x, Math.floor((x - first) * norm))]++;
+    if (!(x >= first && x <= last)) continue;
+    const f = (x - first) * norm;
+    let j = f | 0;
+    const frac = f - j;
+    if (!(frac > slack && frac < top && j < count)) {
+      j = settle(edges, count, x, Math.floor(f));
+    }
+    tally[(j << 2) | (i & 3)]++;
   }
+  for (let j = 0; j < count; j++) counts[j] += tally[4 * j] + tally[4 * j + 1] + tally[4 * j + 2] + tally[4 * j + 3];
 }
 
 /** The selected rows' values in selection order (the column itself for all rows). */
