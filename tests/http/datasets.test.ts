@@ -92,6 +92,12 @@ describe('upload and metadata', () => {
     expect(inspect.body.columns.map((c: { name: string }) => c.name)).toEqual(['x', 'y']);
   });
 
+  test('a NUL character in a column name is dropped (PostgreSQL cannot store it), the upload works', async () => {
+    // (A NUL byte in a text file makes it binary: 415. In JSON it can be written as an escape.)
+    const ds = await uploadReady(statlas.app, alice, '[{"a\\u0000b": 1, "c": 2}]', 'nul.json');
+    expect(ds.columns.map((c: { name: string }) => c.name)).toEqual(['ab', 'c']);
+  });
+
   test('a file name with ../ and control characters is shown back sanitized', async () => {
     const ds = await uploadReady(statlas.app, alice, 'a\n1\n', '..\\..\\etc/pa\u202esswd.csv');
     expect(ds.originalFilename).toBe('passwd.csv');

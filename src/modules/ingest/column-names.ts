@@ -1,9 +1,10 @@
 // Header names as API.md wants them: trimmed, empty → column_<1-based position>, repeats → name_2, name_3…
 // Only Sets/Maps are keyed by names here: a column may be called `__proto__` or `constructor`.
+// NUL characters are dropped: PostgreSQL cannot store them in text or JSON, and no one means them.
 
 export function uniqueColumnNames(raw: readonly (string | null | undefined)[]): string[] {
   const base = raw.map((r, i) => {
-    const t = r == null ? '' : String(r).trim();
+    const t = r == null ? '' : String(r).replaceAll('\u0000', '').trim();
     return t === '' ? `column_${i + 1}` : t;
   });
   // Every name that appears keeps its first occurrence, so a generated suffix must avoid all of them,

@@ -16,6 +16,9 @@ export const K_STRING = 32;
 export const K_DECIMAL_COMMA = 64;
 
 import type { ColumnType } from '../../core/column.js';
+import { daysFromCivil } from '../../core/time-bucket.js';
+
+export { daysFromCivil };
 
 const NUMERIC = K_INTEGER | K_NUMBER;
 const TIME = K_DATE | K_DATETIME;
@@ -39,16 +42,6 @@ export function isStringKinds(kinds: number): boolean {
 }
 
 const DAY_MS = 86_400_000;
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (any year 0..9999; Date.UTC maps 0..99 to 19xx). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
 
 function daysInMonth(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
