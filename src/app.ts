@@ -4,43 +4,44 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
 import { createDb, providerOf, type Db } from './db/client.js';
 import { contentRepo } from './db/content.repo.js';
 import { datasetsRepo } from './db/datasets.repo.js';
-import { usersRepo } from './db/users.repo.js';
+import { usersRepo, type UsersRepo } from './db/users.repo.js';
+import { visualizationsRepo } from './db/visualizations.repo.js';
 import { AppError } from './errors.js';
 import { authenticate } from './http/auth.js';
-import { mountEndpoints } from './http/endpoint.js';
+import { demoRouter } from './http/demo-assets.js';
+import { mountEndpoints, type Endpoint } from './http/endpoint.js';
 import { errorHandler } from './http/error-handler.js';
 import { rateLimits } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
+import { securityHeaders } from './http/security-headers.js';
 import { uploadMiddleware } from './http/upload.js';
 import { createLogger } from './logger.js';
-import { warmUp } from './warmup.js';
-import { demoRouter } from './http/demo-assets.js';
-import { securityHeaders } from './http/security-headers.js';
 import { analysisEndpoints } from './modules/analysis/analysis.router.js';
 import { chartsEndpoints } from './modules/charts/charts.router.js';
 import { datasetReader } from './modules/datasets/dataset-reader.js';
-import { resultCache } from './modules/datasets/result-cache.js';
-import { visualizationsRepo } from './db/visualizations.repo.js';
-import { visualizationsEndpoints } from './modules/visualizations/visualizations.router.js';
-import { visualizationsService } from './modules/visualizations/visualizations.service.js';
-import { buildOpenApiDocument, type EndpointGroup } from './openapi/build-document.js';
-import { docsRouter } from './openapi/docs-router.js';
 import { datasetsEndpoints } from './modules/datasets/datasets.router.js';
 import { datasetsService, type Ingester } from './modules/datasets/datasets.service.js';
+import { resultCache } from './modules/datasets/result-cache.js';
 import { tableStore } from './modules/datasets/table-store.js';
 import { healthEndpoint } from './modules/health/health.router.js';
 import { describeResult } from './modules/ingest/ingest.js';
 import { ingestInWorker } from './modules/ingest/ingest-pool.js';
 import { usersEndpoints } from './modules/users/users.router.js';
 import { usersService } from './modules/users/users.service.js';
+import { visualizationsEndpoints } from './modules/visualizations/visualizations.router.js';
+import { visualizationsService } from './modules/visualizations/visualizations.service.js';
+import { buildOpenApiDocument, type EndpointGroup } from './openapi/build-document.js';
+import { docsRouter } from './openapi/docs-router.js';
+import { warmUp, warmUpIngest } from './warmup.js';
 
 const MB = 1024 * 1024;
+const DEFAULT_LEASE_MS = 60_000;
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -53,17 +54,11 @@ export interface AppOptions {
   processingLeaseMs?: number;
 }
 
-const DEFAULT_LEASE_MS = 60_000;
-
-const WARM_UP_CSV = 'id,price,city,day,ok\n' + Array.from({ length: 200 }, (_, i) => `${i},${(i * 1.25).toFixed(2)},c${i % 7},2024-01-${String((i % 28) + 1).padStart(2, '0')},${i % 2 === 0}`).join('\n');
-const WARM_UP_INGEST = { filename: 'warm-up.csv', header: true } as const;
-
 export async function createApp(config: Config, options: AppOptions = {}) {
   const logger = options.logger ?? createLogger(config);
   const db: Db = await createDb(config.DATABASE_URL);
-  const provider = providerOf(config.DATABASE_URL);
+  const leaseMs = options.processingLeaseMs ?? DEFAULT_LEASE_MS;
 
-  const users = usersRepo(db);
   // Column chunks go through the database drivers directly (a few times faster than through Prisma).
   const store = tableStore(contentRepo(db, { url: config.DATABASE_URL }), config.CACHE_MB);
   await store.connect();
@@ -72,66 +67,35 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     ingest: (bytes, opts) => ingestInWorker(bytes, opts, opts.onProgress),
     inspect: async (bytes, opts) => describeResult(await ingestInWorker(bytes, opts)),
   };
-  const datasets = datasetsService(datasetsRepo(db, provider), store, ingester, {
+  const users = usersRepo(db);
+  const datasets = datasetsService(datasetsRepo(db, providerOf(config.DATABASE_URL)), store, ingester, {
     limits: { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxCellBytes: config.MAX_CELL_BYTES },
     asyncBytes: config.ASYNC_UPLOAD_MB * MB,
     logger,
-    leaseMs: options.processingLeaseMs ?? DEFAULT_LEASE_MS,
+    leaseMs,
   });
-  const upload = uploadMiddleware({ dir: options.uploadDir ?? resolve('uploads'), maxBytes: config.MAX_UPLOAD_MB * MB });
-
   // Answers take a small share of the cache budget: they are small next to the tables they come from.
   const reader = datasetReader(datasets, store, resultCache((config.CACHE_MB * MB) / 8));
   const visualizations = visualizationsService(visualizationsRepo(db), datasets, reader);
+  const upload = uploadMiddleware({ dir: options.uploadDir ?? resolve('uploads'), maxBytes: config.MAX_UPLOAD_MB * MB });
 
   const userRoutes = usersEndpoints(usersService(users, { signupEnabled: config.SIGNUP_ENABLED }));
-  const publicEndpoints = userRoutes.filter((e) => e.auth === false);
-  const privateEndpoints = [
-    ...userRoutes.filter((e) => e.auth !== false),
-    ...datasetsEndpoints(datasets, upload),
-    ...analysisEndpoints(reader),
-    ...chartsEndpoints(datasets, reader),
-    ...visualizationsEndpoints(visualizations),
-  ];
-  const health = healthEndpoint(db, VERSION);
+  const routes: Routes = {
+    health: healthEndpoint(db, VERSION),
+    open: userRoutes.filter((e) => e.auth === false),
+    keyed: [
+      ...userRoutes.filter((e) => e.auth !== false),
+      ...datasetsEndpoints(datasets, upload),
+      ...analysisEndpoints(reader),
+      ...chartsEndpoints(datasets, reader),
+      ...visualizationsEndpoints(visualizations),
+    ],
+  };
   const groups: EndpointGroup[] = [
-    { basePath: '/api/v1', endpoints: [...publicEndpoints, ...privateEndpoints] },
-    { basePath: '', endpoints: [health] },
+    { basePath: '/api/v1', endpoints: [...routes.open, ...routes.keyed] },
+    { basePath: '', endpoints: [routes.health] },
   ];
-
-  const app: Express = express();
-  app.disable('x-powered-by');
-  // Behind a PaaS router: the client's address is in X-Forwarded-For (one proxy hop).
-  app.set('trust proxy', 1);
-  app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (_req, res) => String((res as Response).locals?.requestId ?? ''),
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
-    }),
-  );
-  app.use(securityHeaders());
-  app.use(cors({ origin: config.corsOrigins === '*' ? '*' : config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'Content-Disposition'] }));
-
-  app.use(mountEndpoints([health]));
-  app.use(docsRouter(() => buildOpenApiDocument(groups, { version: VERSION })));
-  app.use(demoRouter());
-
-  const api = express.Router();
-  if (config.RATE_LIMIT_ENABLED) api.use(rateLimits(config.RATE_LIMIT_PER_MINUTE));
-  api.use(express.json({ limit: '1mb' }));
-  api.use(mountEndpoints(publicEndpoints));
-  // Authentication first: without a valid key, every other /api/v1 request is a 401 (before 400/404/405).
-  api.use(authenticate(users));
-  api.use(mountEndpoints(privateEndpoints));
-  app.use('/api/v1', api);
-
-  app.use((req: Request, _res: Response, next: NextFunction) => {
-    next(new AppError('NOT_FOUND', `There is nothing at ${req.method} ${req.path.slice(0, 200)}.`));
-  });
-  app.use(errorHandler(logger, { isProduction: config.isProduction, maxUploadMb: config.MAX_UPLOAD_MB }));
+  const app = expressApp(config, logger, users, routes, groups);
 
   // Uploads left half-done by a stopped server cannot finish now: fail them at start-up, and keep
   // looking, since another instance sharing the database may stop at any time.
@@ -140,15 +104,14 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     if (failed > 0) logger.warn({ failed }, 'marked abandoned uploads as failed');
   };
   await sweep();
-  const sweeper = setInterval(sweep, Math.max(5_000, (options.processingLeaseMs ?? DEFAULT_LEASE_MS) / 2));
+  const sweeper = setInterval(sweep, Math.max(5_000, leaseMs / 2));
   sweeper.unref();
 
-  // First calls are several times slower until V8 has compiled the analysis code (tests skip it:
+  // First calls are several times slower until V8 has compiled the hot code (tests skip this:
   // they start many apps).
   if (config.NODE_ENV !== 'test') {
     warmUp();
-    // The same for the parser, inside the ingest worker (it also starts the worker before the first upload).
-    void ingester.ingest(new TextEncoder().encode(WARM_UP_CSV), { ...WARM_UP_INGEST, limits: { maxRows: 1000, maxColumns: 10, maxCellBytes: 100 } }).catch(() => undefined);
+    warmUpIngest(ingester.ingest);
   }
 
   return {
@@ -167,3 +130,48 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   };
 }
 export type StatlasApp = Awaited<ReturnType<typeof createApp>>;
+
+interface Routes {
+  health: Endpoint;
+  /** /api/v1 routes without a key (sign-up). */
+  open: Endpoint[];
+  /** /api/v1 routes that need a key. */
+  keyed: Endpoint[];
+}
+
+function expressApp(config: Config, logger: Logger, users: UsersRepo, routes: Routes, groups: EndpointGroup[]): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a PaaS router: the client's address is in X-Forwarded-For (one proxy hop).
+  app.set('trust proxy', 1);
+  app.use(requestId);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => String((res as Response).locals?.requestId ?? ''),
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+    }),
+  );
+  app.use(securityHeaders());
+  app.use(cors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'Content-Disposition'] }));
+
+  app.use(mountEndpoints([routes.health]));
+  app.use(docsRouter(() => buildOpenApiDocument(groups, { version: VERSION })));
+  app.use(demoRouter());
+
+  const api = express.Router();
+  if (config.RATE_LIMIT_ENABLED) api.use(rateLimits(config.RATE_LIMIT_PER_MINUTE));
+  api.use(express.json({ limit: '1mb' }));
+  api.use(mountEndpoints(routes.open));
+  // Authentication first: without a valid key, every other /api/v1 request is a 401 (before 400/404/405).
+  api.use(authenticate(users));
+  api.use(mountEndpoints(routes.keyed));
+  app.use('/api/v1', api);
+
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    next(new AppError('NOT_FOUND', `There is nothing at ${req.method} ${req.path.slice(0, 200)}.`));
+  });
+  app.use(errorHandler(logger, { isProduction: config.isProduction, maxUploadMb: config.MAX_UPLOAD_MB }));
+  return app;
+}
