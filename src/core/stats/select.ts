@@ -51,7 +51,7 @@ const KEY_BUCKETS = 1 << 16;
 
 /** Top 16 bits of the order-preserving key of a float whose high word is h (negatives: all bits flipped). */
 function bucketOf(h: number): number {
-  return h & 0x80000000 ? ~h >>> 16 : (h >>> 16) | 0x8000;
+  return (h >>> 16) ^ ((h >> 31) & 0x7fff) ^ 0x8000;
 }
 
 /**
