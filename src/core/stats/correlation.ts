@@ -154,6 +154,10 @@ export interface RankedColumn {
   count: number;
   /** Average ranks (1-based) of the whole column; only when it has no missing value. */
   ranks: Float64Array | null;
+  /** Rows of each code over the whole column. */
+  counts: Int32Array;
+  /** The rows with a missing value, ascending. */
+  missing: Int32Array;
 }
 
 export function rankColumn(values: Float64Array): RankedColumn {
@@ -168,13 +172,28 @@ export function rankColumn(values: Float64Array): RankedColumn {
       count++;
     }
   }
-  let ranks: Float64Array | null = null;
-  if (count === m) {
-    const rankOf = averageRanksOfCodes(counts);
-    ranks = new Float64Array(m);
-    for (let i = 0; i < m; i++) ranks[i] = rankOf[codes[i]];
+  const missing = new Int32Array(m - count);
+  if (count < m) {
+    for (let i = 0, j = 0; i < m; i++) if (codes[i] < 0) missing[j++] = i;
   }
-  return { codes, k, count, ranks };
+  const column: RankedColumn = { codes, k, count, ranks: null, counts, missing };
+  // The full-column ranks are built on first use only (spearmanPair does not need them).
+  let ranks: Float64Array | null | undefined;
+  Object.defineProperty(column, 'ranks', {
+    enumerable: true,
+    get(): Float64Array | null {
+      if (ranks === undefined) {
+        ranks = null;
+        if (count === m) {
+          const rankOf = averageRanksOfCodes(counts);
+          ranks = new Float64Array(m);
+          for (let i = 0; i < m; i++) ranks[i] = rankOf[codes[i]];
+        }
+      }
+      return ranks;
+    },
+  });
+  return column;
 }
 
 /** Average rank (1-based, ties share the mean of their positions) of each code, from code counts. */
@@ -187,23 +206,6 @@ function averageRanksOfCodes(counts: Int32Array): Float64Array {
     before += k;
   }
   return out;
-}
-
-/** Pearson over two rank vectors of n complete rows whose mean is (n+1)/2. */
-function rankPearson(rx: Float64Array, ry: Float64Array, n: number): number | null {
-  const mean = (n + 1) / 2;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = rx[i] - mean;
-    const dy = ry[i] - mean;
-    sxx += dx * dx;
-    syy += dy * dy;
-    sxy += dx * dy;
-  }
-  if (sxx === 0 || syy === 0) return null;
-  return clamp(sxy / Math.sqrt(sxx * syy));
 }
 
 /** The codes of the rows where both columns are present (and the per-code counts over them). */
@@ -227,40 +229,70 @@ function completeCodes(a: RankedColumn, b: RankedColumn) {
   return { xs, ys, cx, cy, n };
 }
 
-const distinctOf = (counts: Int32Array): number => {
-  let k = 0;
-  for (let i = 0; i < counts.length; i++) if (counts[i] > 0) k++;
-  return k;
-};
+/**
+ * Counts of a's codes over the rows where b is present too: a's full counts minus its codes on
+ * b's missing rows (O(missing), no pass over all rows). Returns the number of such rows.
+ */
+function countsWhereBothPresent(a: RankedColumn, b: RankedColumn, out: Int32Array): number {
+  out.set(a.counts);
+  const codes = a.codes;
+  const miss = b.missing;
+  let n = a.count;
+  for (let j = 0; j < miss.length; j++) {
+    const c = codes[miss[j]];
+    if (c >= 0) {
+      out[c]--;
+      n--;
+    }
+  }
+  return n;
+}
+
+/**
+ * Twice each code's average rank minus (n+1), i.e. 2·(rank − mean) as an exact integer (ranks are
+ * multiples of 1/2), from code counts; false when fewer than two codes occur.
+ */
+function centredDoubleRanks(counts: Int32Array, n: number, out: Int32Array): boolean {
+  let before = 0;
+  let used = 0;
+  for (let c = 0; c < counts.length; c++) {
+    const k = counts[c];
+    // 2·(before + (k+1)/2) − (n+1)
+    out[c] = 2 * before + k - n;
+    before += k;
+    if (k > 0) used++;
+  }
+  return used >= 2;
+}
 
 /** Spearman rho over the complete rows (pandas' re-ranking of each pair; scipy.stats.spearmanr p-value). */
 export function spearmanPair(a: RankedColumn, b: RankedColumn): PairResult {
-  if (a.ranks && b.ranks) {
-    const n = a.codes.length;
-    if (n < 2 || a.k < 2 || b.k < 2) return { r: null, n, pValue: null };
-    const r = rankPearson(a.ranks, b.ranks, n);
-    return { r, n, pValue: r === null ? null : correlationPValue(r, n) };
-  }
-  // Re-rank over the complete rows: count codes there, prefix-sum into average ranks, then one
-  // pass over the same rows (no per-pair copies of the codes).
-  const ca = a.codes;
-  const cb = b.codes;
-  const m = ca.length;
+  // Re-rank over the complete rows: code counts there (from the full counts and the other
+  // column's missing rows), prefix-summed into average ranks, then one pass over the rows.
+  // The ranks and their mean (n+1)/2 are multiples of 1/2, so the pass sums the exact integers
+  // 2·(rank − mean) and the sums are scaled by 1/4 at the end: powers of two change no rounding,
+  // so the result is the same bit for bit as summing (rank − mean) products directly.
   const cx = new Int32Array(a.k);
   const cy = new Int32Array(b.k);
-  let n = 0;
-  for (let i = 0; i < m; i++) {
-    const p = ca[i];
-    const q = cb[i];
-    if (p < 0 || q < 0) continue;
-    cx[p]++;
-    cy[q]++;
-    n++;
-  }
-  if (n < 2 || distinctOf(cx) < 2 || distinctOf(cy) < 2) return { r: null, n, pValue: null };
-  const rx = averageRanksOfCodes(cx);
-  const ry = averageRanksOfCodes(cy);
-  const mean = (n + 1) / 2;
+  const n = countsWhereBothPresent(a, b, cx);
+  countsWhereBothPresent(b, a, cy);
+  if (n < 2) return { r: null, n, pValue: null };
+  const rx = cx; // reused in place: counts → centred double ranks
+  const ry = cy;
+  if (!centredDoubleRanks(cx, n, rx) || !centredDoubleRanks(cy, n, ry)) return { r: null, n, pValue: null };
+  const sums = a.missing.length === 0 && b.missing.length === 0 ? rankSumsComplete(a.codes, b.codes, rx, ry) : rankSums(a.codes, b.codes, rx, ry);
+  const sxx = sums[0] / 4;
+  const syy = sums[1] / 4;
+  const sxy = sums[2] / 4;
+  const r = sxx === 0 || syy === 0 ? null : clamp(sxy / Math.sqrt(sxx * syy));
+  return { r, n, pValue: r === null ? null : correlationPValue(r, n) };
+}
+
+const SUMS = new Float64Array(3);
+
+/** Σdx², Σdy², Σdx·dy in row order over the rows where both codes are present (dx = rx[code]). */
+function rankSums(ca: Int32Array, cb: Int32Array, rx: Int32Array, ry: Int32Array): Float64Array {
+  const m = ca.length;
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
@@ -268,14 +300,35 @@ export function spearmanPair(a: RankedColumn, b: RankedColumn): PairResult {
     const p = ca[i];
     const q = cb[i];
     if (p < 0 || q < 0) continue;
-    const dx = rx[p] - mean;
-    const dy = ry[q] - mean;
+    const dx = rx[p];
+    const dy = ry[q];
     sxx += dx * dx;
     syy += dy * dy;
     sxy += dx * dy;
   }
-  const r = sxx === 0 || syy === 0 ? null : clamp(sxy / Math.sqrt(sxx * syy));
-  return { r, n, pValue: r === null ? null : correlationPValue(r, n) };
+  SUMS[0] = sxx;
+  SUMS[1] = syy;
+  SUMS[2] = sxy;
+  return SUMS;
+}
+
+/** rankSums when no code is missing. */
+function rankSumsComplete(ca: Int32Array, cb: Int32Array, rx: Int32Array, ry: Int32Array): Float64Array {
+  const m = ca.length;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let i = 0; i < m; i++) {
+    const dx = rx[ca[i]];
+    const dy = ry[cb[i]];
+    sxx += dx * dx;
+    syy += dy * dy;
+    sxy += dx * dy;
+  }
+  SUMS[0] = sxx;
+  SUMS[1] = syy;
+  SUMS[2] = sxy;
+  return SUMS;
 }
 
 /** Σ over tie groups of size t of t(t−1)/2, t(t−1)(t−2) and t(t−1)(2t+5) (scipy's count_rank_tie). */

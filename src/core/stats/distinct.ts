@@ -82,13 +82,99 @@ export function countDistinct(v: Float64Array, n = v.length): number {
   return k;
 }
 
+/** Scales tried for decimal data: a value v fits scale s when Math.round(v*s)/s === v. */
+const SCALES = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
+
+/**
+ * The smallest scale s (SCALES) at which every present value v is an integer key Math.round(v*s)
+ * with key/s === v, or 0. Keys that pass this check are an exact, order-keeping and one-to-one
+ * image of the values (division by s is monotone, so different keys never give the same value and
+ * k1 > k2 cannot give v1 < v2). Most data parsed from decimal text fits with few decimals.
+ */
+function decimalScale(values: Float64Array, rows: Int32Array | null, n: number): number {
+  for (let t = 0; t < SCALES.length; t++) {
+    const s = SCALES[t];
+    let ok = true;
+    for (let i = 0; i < n; i++) {
+      const v = values[rows ? rows[i] : i];
+      if (v === v && Math.round(v * s) / s !== v) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return s;
+  }
+  return 0;
+}
+
+/** Set bits of a 32-bit word. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/** Keys per row at most this many times the row count (in bits) take the bitmap path. */
+const BITMAP_BITS_PER_ROW = 128;
+
 /**
  * Dense codes: each value's rank among the distinct values (0 = smallest), -1 for missing (NaN).
- * A radix argsort of the present values (radix.ts, O(n)), then one walk numbering the runs.
+ * Data whose values are exact integers after a decimal scale (decimalScale) over a key range of at
+ * most 128 bits per row: a bitmap of the keys present, prefix counts of its words, and each code
+ * read back as the set bits below its key (O(n + range/32), no sort). Other data: a radix argsort
+ * of the present values (radix.ts, O(n)), then one walk numbering the runs.
  * Spearman (average ranks) and Kendall (tie-aware ordering) work on these integers.
  */
 export function denseCodes(values: Float64Array, rows: Int32Array | null): { codes: Int32Array; k: number } {
   const n = rows ? rows.length : values.length;
+  const s = decimalScale(values, rows, n);
+  if (s > 0) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const v = values[rows ? rows[i] : i];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (lo > hi) return { codes: new Int32Array(n).fill(-1), k: 0 };
+    const kmin = Math.round(lo * s);
+    const range = Math.round(hi * s) - kmin + 1;
+    if (range <= Math.min(1 << 30, Math.max(1 << 20, BITMAP_BITS_PER_ROW * n))) return bitmapCodes(values, rows, n, s, kmin, range);
+  }
+  return sortedCodes(values, rows, n);
+}
+
+function bitmapCodes(values: Float64Array, rows: Int32Array | null, n: number, s: number, kmin: number, range: number): { codes: Int32Array; k: number } {
+  const words = (range + 31) >>> 5;
+  const bits = new Int32Array(words);
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[rows ? rows[i] : i];
+    if (v !== v) {
+      codes[i] = -1;
+      continue;
+    }
+    const key = Math.round(v * s) - kmin;
+    codes[i] = key;
+    bits[key >>> 5] |= 1 << (key & 31);
+  }
+  const before = new Int32Array(words);
+  let k = 0;
+  for (let w = 0; w < words; w++) {
+    before[w] = k;
+    k += popcount(bits[w]);
+  }
+  for (let i = 0; i < n; i++) {
+    const key = codes[i];
+    if (key < 0) continue;
+    const b = key & 31;
+    codes[i] = before[key >>> 5] + (b === 0 ? 0 : popcount(bits[key >>> 5] << (32 - b)));
+  }
+  return { codes, k };
+}
+
+function sortedCodes(values: Float64Array, rows: Int32Array | null, n: number): { codes: Int32Array; k: number } {
   const present = new Float64Array(n);
   const where = new Int32Array(n);
   let m = 0;
