@@ -12,7 +12,7 @@
 //    discordant pairs = inversions of y, counted with a Fenwick tree; ties as in scipy's kendalltau.
 // simple-statistics' sampleCorrelation agrees for complete data but neither skips missing values
 // nor reports constant input, so the passes are written here.
-import { denseCodes } from './distinct.js';
+import { countedDenseCodes } from './distinct.js';
 import { correlationPValue, kendallExactP, normalTwoSided } from './pvalues.js';
 
 export const CORRELATION_METHODS = ['pearson', 'spearman', 'kendall'] as const;
@@ -161,17 +161,8 @@ export interface RankedColumn {
 }
 
 export function rankColumn(values: Float64Array): RankedColumn {
-  const { codes, k } = denseCodes(values, null);
+  const { codes, k, counts, present: count } = countedDenseCodes(values, null);
   const m = codes.length;
-  const counts = new Int32Array(k);
-  let count = 0;
-  for (let i = 0; i < m; i++) {
-    const c = codes[i];
-    if (c >= 0) {
-      counts[c]++;
-      count++;
-    }
-  }
   const missing = new Int32Array(m - count);
   if (count < m) {
     for (let i = 0, j = 0; i < m; i++) if (codes[i] < 0) missing[j++] = i;

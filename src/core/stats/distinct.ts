@@ -91,18 +91,27 @@ const SCALES = [1, 10, 100, 1e3, 1e4, 1e5, 1e6];
  * image of the values (division by s is monotone, so different keys never give the same value and
  * k1 > k2 cannot give v1 < v2). Most data parsed from decimal text fits with few decimals.
  */
-function decimalScale(values: Float64Array, rows: Int32Array | null, n: number): number {
+function decimalScale(values: Float64Array, rows: Int32Array | null, n: number, range: Float64Array): number {
   for (let t = 0; t < SCALES.length; t++) {
     const s = SCALES[t];
     let ok = true;
+    let lo = Infinity;
+    let hi = -Infinity;
     for (let i = 0; i < n; i++) {
       const v = values[rows ? rows[i] : i];
-      if (v === v && Math.round(v * s) / s !== v) {
+      if (v !== v) continue;
+      if (Math.round(v * s) / s !== v) {
         ok = false;
         break;
       }
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
-    if (ok) return s;
+    if (ok) {
+      range[0] = lo;
+      range[1] = hi;
+      return s;
+    }
   }
   return 0;
 }
@@ -127,17 +136,25 @@ const BITMAP_BITS_PER_ROW = 128;
  * Spearman (average ranks) and Kendall (tie-aware ordering) work on these integers.
  */
 export function denseCodes(values: Float64Array, rows: Int32Array | null): { codes: Int32Array; k: number } {
+  return countedDenseCodes(values, rows);
+}
+
+/** Dense codes with the number of rows of each code (`counts`) and of present values. */
+export interface CountedCodes {
+  codes: Int32Array;
+  k: number;
+  counts: Int32Array;
+  present: number;
+}
+
+/** denseCodes, also counting the rows of each code. */
+export function countedDenseCodes(values: Float64Array, rows: Int32Array | null): CountedCodes {
   const n = rows ? rows.length : values.length;
-  const s = decimalScale(values, rows, n);
+  const lohi = new Float64Array(2);
+  const s = decimalScale(values, rows, n, lohi);
   if (s > 0) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = values[rows ? rows[i] : i];
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    if (lo > hi) return { codes: new Int32Array(n).fill(-1), k: 0 };
+    const [lo, hi] = lohi;
+    if (lo > hi) return { codes: new Int32Array(n).fill(-1), k: 0, counts: new Int32Array(0), present: 0 };
     const kmin = Math.round(lo * s);
     const range = Math.round(hi * s) - kmin + 1;
     if (range <= Math.min(1 << 30, Math.max(1 << 20, BITMAP_BITS_PER_ROW * n))) return bitmapCodes(values, rows, n, s, kmin, range);
@@ -145,10 +162,11 @@ export function denseCodes(values: Float64Array, rows: Int32Array | null): { cod
   return sortedCodes(values, rows, n);
 }
 
-function bitmapCodes(values: Float64Array, rows: Int32Array | null, n: number, s: number, kmin: number, range: number): { codes: Int32Array; k: number } {
+function bitmapCodes(values: Float64Array, rows: Int32Array | null, n: number, s: number, kmin: number, range: number): CountedCodes {
   const words = (range + 31) >>> 5;
   const bits = new Int32Array(words);
   const codes = new Int32Array(n);
+  let present = 0;
   for (let i = 0; i < n; i++) {
     const v = values[rows ? rows[i] : i];
     if (v !== v) {
@@ -158,6 +176,7 @@ function bitmapCodes(values: Float64Array, rows: Int32Array | null, n: number, s
     const key = Math.round(v * s) - kmin;
     codes[i] = key;
     bits[key >>> 5] |= 1 << (key & 31);
+    present++;
   }
   const before = new Int32Array(words);
   let k = 0;
@@ -165,16 +184,19 @@ function bitmapCodes(values: Float64Array, rows: Int32Array | null, n: number, s
     before[w] = k;
     k += popcount(bits[w]);
   }
+  const counts = new Int32Array(k);
   for (let i = 0; i < n; i++) {
     const key = codes[i];
     if (key < 0) continue;
     const b = key & 31;
-    codes[i] = before[key >>> 5] + (b === 0 ? 0 : popcount(bits[key >>> 5] << (32 - b)));
+    const c = before[key >>> 5] + (b === 0 ? 0 : popcount(bits[key >>> 5] << (32 - b)));
+    codes[i] = c;
+    counts[c]++;
   }
-  return { codes, k };
+  return { codes, k, counts, present };
 }
 
-function sortedCodes(values: Float64Array, rows: Int32Array | null, n: number): { codes: Int32Array; k: number } {
+function sortedCodes(values: Float64Array, rows: Int32Array | null, n: number): CountedCodes {
   const present = new Float64Array(n);
   const where = new Int32Array(n);
   let m = 0;
@@ -187,6 +209,7 @@ function sortedCodes(values: Float64Array, rows: Int32Array | null, n: number): 
   }
   const codes = new Int32Array(n).fill(-1);
   const order = argsortFloat(present, m);
+  const runs = new Int32Array(m);
   let k = 0;
   let prev = NaN;
   for (let j = 0; j < m; j++) {
@@ -195,6 +218,8 @@ function sortedCodes(values: Float64Array, rows: Int32Array | null, n: number): 
     if (j > 0 && v !== prev) k++;
     prev = v;
     codes[where[p]] = k;
+    runs[k]++;
   }
-  return { codes, k: m === 0 ? 0 : k + 1 };
+  const distinct = m === 0 ? 0 : k + 1;
+  return { codes, k: distinct, counts: runs.slice(0, distinct), present: m };
 }
