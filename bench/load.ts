@@ -15,60 +15,18 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import { migrate } from '../src/db/migrate.js';
 import { signUp, startServer, uploadAndWait, type BenchServer, type Session } from './client.js';
+import { pgDb, sqliteDb, type BenchDb } from './databases.js';
 import { generateCsv } from './generate.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 50);
 const BIG_MB = Number(process.env.LOAD_BIG_MB ?? 100);
-const PG_SERVER = process.env.BENCH_PG ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const USERS = 5;
 const MB = 1024 * 1024;
 
 const log = (...args: unknown[]) => console.error('[load]', ...args);
-
-interface Db {
-  kind: 'sqlite' | 'postgresql';
-  url: string;
-  drop(): Promise<void>;
-}
-
-async function sqliteDb(dir: string): Promise<Db> {
-  const file = join(dir, `load-${process.pid}.db`);
-  const url = `file:${file}`;
-  await migrate(url);
-  return { kind: 'sqlite', url, drop: async () => ['', '-wal', '-shm'].forEach((s) => rmSync(file + s, { force: true })) };
-}
-
-async function pgDb(): Promise<Db | null> {
-  if (PG_SERVER === 'off') return null;
-  const name = `statlas_load_${Date.now()}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: PG_SERVER, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch (err) {
-    log(`PostgreSQL skipped: ${(err as Error).message}`);
-    return null;
-  }
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const u = new URL(PG_SERVER);
-  u.pathname = `/${name}`;
-  await migrate(u.toString());
-  return {
-    kind: 'postgresql',
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_SERVER });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** The server process's resident memory, from /proc (sampled by us, not by the server). */
 function rssMb(pid: number): number {
@@ -177,7 +135,7 @@ async function cannon(base: string, requests: autocannon.Request[], connections:
   };
 }
 
-async function mixedLoad(db: Db) {
+async function mixedLoad(db: BenchDb) {
   const server = await startServer({ DATABASE_URL: db.url, PORT: '0', RATE_LIMIT_ENABLED: 'false' });
   try {
     const mix = await prepare(server);
@@ -195,7 +153,7 @@ async function mixedLoad(db: Db) {
 }
 
 /** LOAD_BREAKDOWN=1: each kind of request alone for 5 s (where the time goes). */
-async function breakdown(db: Db) {
+async function breakdown(db: BenchDb) {
   const server = await startServer({ DATABASE_URL: db.url, PORT: '0', RATE_LIMIT_ENABLED: 'false' });
   const names = ['list', 'rows sorted', 'chart bar', 'rows filtered', 'chart line/month', 'dataset', 'list by rowCount', 'upload 200 rows'];
   try {
@@ -219,7 +177,7 @@ async function breakdown(db: Db) {
  * errors. Three chart requests rotate (bar by the 20-level column, month line, histogram); answers
  * are cached by dataset version and request, which is what makes this cheap after the first call.
  */
-async function chartLoad(db: Db, dir: string) {
+async function chartLoad(db: BenchDb, dir: string) {
   const file = join(dir, 'load-charts-100k.csv');
   if (!existsSync(file)) await generateCsv(file, 100_000);
   const server = await startServer({ DATABASE_URL: db.url, PORT: '0', RATE_LIMIT_ENABLED: 'false' });
@@ -251,7 +209,7 @@ async function chartLoad(db: Db, dir: string) {
   }
 }
 
-async function bigUpload(db: Db, dir: string) {
+async function bigUpload(db: BenchDb, dir: string) {
   const file = join(dir, `load-big-${BIG_MB}mb.csv`);
   if (!existsSync(file)) {
     log(`generating a ${BIG_MB} MB CSV…`);
@@ -298,15 +256,15 @@ async function main() {
     mixed: [] as unknown[],
     bigUpload: null as unknown,
   };
-  const dbs: Db[] = [await sqliteDb(dir)];
-  const pgd = await pgDb();
+  const dbs: BenchDb[] = [await sqliteDb(dir, 'load')];
+  const pgd = await pgDb('load', log);
   if (pgd) dbs.push(pgd);
   try {
     for (const db of dbs) (out.mixed as unknown[]).push(await mixedLoad(db));
     out.charts = [] as unknown[];
     for (const db of dbs) (out.charts as unknown[]).push(await chartLoad(db, dir));
     if (process.env.LOAD_BREAKDOWN === '1') out.breakdown = await breakdown(dbs[0]);
-    const bigDb = await sqliteDb(mkdtempSync(join(tmpdir(), 'statlas-load-big-')));
+    const bigDb = await sqliteDb(mkdtempSync(join(tmpdir(), 'statlas-load-big-')), 'load-big');
     try {
       out.bigUpload = await bigUpload(bigDb, dir);
     } finally {

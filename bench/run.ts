@@ -14,9 +14,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { migrate } from '../src/db/migrate.js';
 import { api, signUp, startServer, uploadAndWait, type BenchServer, type Session } from './client.js';
+import { pgDb, sqliteDb, type BenchDb } from './databases.js';
 import { generateCsv } from './generate.js';
 import { BENCH_OPS } from './ops.js';
 
@@ -24,7 +23,6 @@ const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 3));
-const PG_SERVER = process.env.BENCH_PG ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const MB = 1024 * 1024;
 
 const median = (xs: number[]): number => {
@@ -43,50 +41,6 @@ interface Row {
   ratio: number | null;
   runs: { statlas: number[]; pandas: number[] };
   note?: string;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Databases
-
-interface BenchDb {
-  kind: 'sqlite' | 'postgresql';
-  url: string;
-  drop(): Promise<void>;
-}
-
-async function sqliteDb(dir: string, tag: string): Promise<BenchDb> {
-  const file = join(dir, `bench-${tag}-${process.pid}.db`);
-  const { rmSync } = await import('node:fs');
-  const url = `file:${file}`;
-  await migrate(url);
-  return { kind: 'sqlite', url, drop: async () => ['', '-wal', '-shm'].forEach((s) => rmSync(file + s, { force: true })) };
-}
-
-async function pgDb(tag: string): Promise<BenchDb | null> {
-  if (PG_SERVER === 'off') return null;
-  const name = `statlas_bench_${tag}_${Date.now()}_${process.pid}`;
-  const admin = new pg.Client({ connectionString: PG_SERVER, connectionTimeoutMillis: 3000 });
-  try {
-    await admin.connect();
-  } catch (err) {
-    log(`PostgreSQL skipped: ${(err as Error).message}`);
-    return null;
-  }
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const u = new URL(PG_SERVER);
-  u.pathname = `/${name}`;
-  await migrate(u.toString());
-  return {
-    kind: 'postgresql',
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG_SERVER });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,8 +205,8 @@ async function main(): Promise<void> {
     const pd = await pandasBench(file, REPS);
     const pdMs = (k: string): number[] => (pd[k] as number[]).map((s) => s * 1000);
 
-    const sqlite = await sqliteDb(dataDir, String(size));
-    const postgres = await pgDb(String(size));
+    const sqlite = await sqliteDb(dataDir, `bench-${size}`);
+    const postgres = await pgDb(`bench_${size}`, log);
     try {
       for (const db of [sqlite, postgres]) {
         if (!db) continue;

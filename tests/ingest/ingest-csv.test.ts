@@ -8,10 +8,11 @@ import type { IngestOptions, IngestResult } from '../../src/modules/ingest/inges
 import { MISSING_MARKERS } from '../../src/modules/ingest/missing-markers.js';
 import { RecordingSink, scanDelimitedText } from '../../src/modules/ingest/csv-scanner.js';
 import { NUMERIC_PROBE_ROWS, TableBuilder } from '../../src/modules/ingest/table-builder.js';
+import { ingestError as failedIngest, LIMITS, rows, utf8 } from './ingest-helpers.js';
 
-const LIMITS = { maxRows: 1_000_000, maxColumns: 1000, maxCellBytes: 32768 };
 const opts = (extra: Partial<IngestOptions> = {}): IngestOptions => ({ filename: 'data.csv', header: true, limits: LIMITS, ...extra });
-const utf8 = (s: string) => new TextEncoder().encode(s);
+
+const ingestError = (bytes: Uint8Array, o: IngestOptions = opts()) => failedIngest(bytes, o);
 
 function column(result: IngestResult, name: string): unknown[] {
   const col = result.table.columns.find((c) => c.name === name);
@@ -19,19 +20,7 @@ function column(result: IngestResult, name: string): unknown[] {
   return Array.from({ length: result.table.rowCount }, (_, r) => cellValue(col, r));
 }
 
-function rows(table: Table): Record<string, unknown>[] {
-  return Array.from({ length: table.rowCount }, (_, r) => Object.fromEntries(table.columns.map((c) => [c.name, cellValue(c, r)])));
-}
 
-async function ingestError(bytes: Uint8Array, o: IngestOptions = opts()): Promise<AppError> {
-  try {
-    await ingestFile(bytes, o);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected ingestFile to fail');
-}
 
 async function typeOf(values: string[]): Promise<string> {
   // Quoted, so that commas stay in the value; a quoted empty field is still an empty (missing) field.

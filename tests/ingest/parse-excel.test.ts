@@ -9,25 +9,13 @@ import { ingestFile, inspectFile } from '../../src/modules/ingest/ingest.js';
 import type { IngestOptions } from '../../src/modules/ingest/ingest.types.js';
 import { excelSerialToMs } from '../../src/modules/ingest/parse-excel.js';
 import { checkZip, listZipEntries } from '../../src/modules/ingest/zip-guard.js';
+import { ingestError, LIMITS, rows, utf8 } from './ingest-helpers.js';
 
-const LIMITS = { maxRows: 1_000_000, maxColumns: 1000, maxCellBytes: 32768 };
 const opts = (filename: string, extra: Partial<IngestOptions> = {}): IngestOptions => ({ filename, header: true, limits: LIMITS, ...extra });
 type BookType = 'xlsx' | 'xls' | 'ods';
 const BOOK_TYPES: BookType[] = ['xlsx', 'xls', 'ods'];
 
-function rows(table: Table): Record<string, unknown>[] {
-  return Array.from({ length: table.rowCount }, (_, r) => Object.fromEntries(table.columns.map((c) => [c.name, cellValue(c, r)])));
-}
 
-async function ingestError(bytes: Uint8Array, o: IngestOptions): Promise<AppError> {
-  try {
-    await ingestFile(bytes, o);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected ingestFile to fail');
-}
 
 /** A sheet from cell objects (a plain SheetJS sparse sheet), so cell types and formats are exact. */
 function sheet(cells: (XLSX.CellObject | null)[][]): XLSX.WorkSheet {

@@ -4,24 +4,12 @@ import { cellValue, type Table } from '../../src/core/column.js';
 import { AppError } from '../../src/errors.js';
 import { ingestFile } from '../../src/modules/ingest/ingest.js';
 import type { IngestOptions } from '../../src/modules/ingest/ingest.types.js';
+import { ingestError as failedIngest, LIMITS, rows, utf8 } from './ingest-helpers.js';
 
-const LIMITS = { maxRows: 1_000_000, maxColumns: 1000, maxCellBytes: 32768 };
 const opts = (filename = 'data.json', extra: Partial<IngestOptions> = {}): IngestOptions => ({ filename, header: true, limits: LIMITS, ...extra });
-const utf8 = (s: string) => new TextEncoder().encode(s);
+const ingestError = (bytes: Uint8Array, o: IngestOptions = opts()) => failedIngest(bytes, o);
 
-function rows(table: Table): Record<string, unknown>[] {
-  return Array.from({ length: table.rowCount }, (_, r) => Object.fromEntries(table.columns.map((c) => [c.name, cellValue(c, r)])));
-}
 
-async function ingestError(bytes: Uint8Array, o: IngestOptions = opts()): Promise<AppError> {
-  try {
-    await ingestFile(bytes, o);
-  } catch (err) {
-    expect(err).toBeInstanceOf(AppError);
-    return err as AppError;
-  }
-  throw new Error('expected ingestFile to fail');
-}
 
 describe('JSON shapes', () => {
   const expected = [{ a: 1, b: 'x' }, { a: 2, b: 'y' }];
