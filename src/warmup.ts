@@ -92,6 +92,8 @@ export function runWarmUp(): { ms: number; failed: string[] } {
     ['summary filtered', () => analysis.summary(table, rows, params(schemas.summaryQuery, {}))],
     ['pearson', () => analysis.correlations(table, null, params(schemas.correlationsQuery, { method: 'pearson' }))],
     ['spearman', () => analysis.correlations(table, rows, params(schemas.correlationsQuery, { method: 'spearman' }))],
+    // Two columns without missing values take spearman's other pair loop.
+    ['spearman complete', () => analysis.correlations(table, null, params(schemas.correlationsQuery, { method: 'spearman', columns: 'units,day' }))],
     ['kendall', () => analysis.correlations(table, null, params(schemas.correlationsQuery, { method: 'kendall', columns: 'price,units' }))],
     ['outliers iqr', () => analysis.outliers(table, null, params(schemas.outliersQuery, { column: 'score' }))],
     ['outliers zscore', () => analysis.outliers(table, null, params(schemas.outliersQuery, { column: 'score', method: 'zscore' }))],
