@@ -25,6 +25,15 @@ export function isReferenceGone(err: unknown): boolean {
   return false;
 }
 
+/** A primary-key or unique clash (Prisma P2002, PostgreSQL 23505, SQLite's constraint codes). */
+export function isUniqueViolation(err: unknown): boolean {
+  if (pgCodes(err).some((c) => c === 'P2002' || c === '23505' || c === 'SQLITE_CONSTRAINT_PRIMARYKEY' || c === 'SQLITE_CONSTRAINT_UNIQUE')) return true;
+  for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (typeof e.message === 'string' && /unique constraint|duplicate key value/i.test(e.message)) return true;
+  }
+  return false;
+}
+
 /** PostgreSQL error codes of a driver error (Prisma keeps them in meta.driverAdapterError.cause). */
 function pgCodes(err: unknown): string[] {
   const codes: string[] = [];

@@ -1,11 +1,12 @@
 // Datasets: upload (in the request or in the background), list, read, change, delete, rows, export.
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { cellValue, type Table } from '../../core/column.js';
+import { cellValue, type ColumnType, type Table } from '../../core/column.js';
 import { nullAndDistinctCounts } from '../../core/column-stats.js';
 import { applyFilters, parseFilterQuery } from '../../core/filter-ops.js';
 import { parseSortParam, sortRows } from '../../core/sort.js';
 import type { DatasetRecord, DatasetsRepo } from '../../db/datasets.repo.js';
+import { isUniqueViolation } from '../../db/db-errors.js';
 import { AppError, type ParseLocation } from '../../errors.js';
 import { detectFormat } from '../ingest/detect-format.js';
 import type { IngestLimits, IngestOptions, IngestResult, InspectResult } from '../ingest/ingest.types.js';
@@ -15,7 +16,6 @@ import type { EXPORT_FORMATS } from './datasets.schemas.js';
 import { toCsv, toJson, toXlsx } from './export-writers.js';
 import type { TableStore } from './table-store.js';
 import { nameWithoutExtension, safeFilename } from './upload-names.js';
-import type { ColumnType } from '../../core/column.js';
 
 /** Parses files; in-process or in a worker thread, the service does not care. */
 export interface Ingester {
@@ -59,12 +59,6 @@ const PARSE_SHARE = 0.8;
 export const INTERRUPTED_REASON = 'This upload stopped before it finished (the server restarted). Please upload the file again.';
 
 const concurrentChange = () => new AppError('CONFLICT', 'This dataset was changed or deleted at the same time. Please try again.');
-
-/** A primary-key clash, from a Prisma query (P2002) or a raw one (the driver's own code). */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; meta?: { code?: string } };
-  return e.code === 'P2002' || e.meta?.code === '23505' || /unique constraint|duplicate key value/i.test(e.message ?? '');
-}
 
 /** A 422/413 message with where it broke, for a failed background upload's `error`. */
 function describeFailure(err: unknown): string {
