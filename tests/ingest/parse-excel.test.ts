@@ -10,6 +10,7 @@ import type { IngestOptions } from '../../src/modules/ingest/ingest.types.js';
 import { excelSerialToMs } from '../../src/modules/ingest/parse-excel.js';
 import { checkZip, listZipEntries } from '../../src/modules/ingest/zip-guard.js';
 import { ingestError, LIMITS, rows, utf8 } from './ingest-helpers.js';
+import { zipOf } from '../helpers/zip.js';
 
 const opts = (filename: string, extra: Partial<IngestOptions> = {}): IngestOptions => ({ filename, header: true, limits: LIMITS, ...extra });
 type BookType = 'xlsx' | 'xls' | 'ods';
@@ -182,44 +183,15 @@ interface ZipPart {
 
 /** A zip whose entries are deflated with zlib, with sizes in the headers as given. */
 function zip(parts: ZipPart[]): Uint8Array {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const p of parts) {
-    const name = Buffer.from(p.name);
-    const packed = zlib.deflateRawSync(p.data, { level: 9 });
-    const crc = zlib.crc32(p.data);
-    const size = p.declaredSize ?? p.data.length;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(packed.length, 20);
-    central.writeUInt32LE(size, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, packed);
-    centrals.push(central, name);
-    offset += 30 + name.length + packed.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(parts.length, 8);
-  eocd.writeUInt16LE(parts.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Uint8Array.from(Buffer.concat([...locals, cd, eocd]));
+  return Uint8Array.from(
+    zipOf(parts.map((p) => ({
+      name: p.name,
+      data: zlib.deflateRawSync(p.data, { level: 9 }),
+      method: 8,
+      declaredSize: p.declaredSize ?? p.data.length,
+      crc: zlib.crc32(p.data),
+    }))),
+  );
 }
 
 const CONTENT_TYPES = Buffer.from('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"></Types>');

@@ -12,7 +12,8 @@ import request from 'supertest';
 import { createApp, type StatlasApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { expectError, signUp, startTestApp, upload, uploadReady, type TestUser } from '../helpers/test-app.js';
-import { peakRssGrowth, rawMultipart, xlsOf, xlsxBomb, xlsxOf, zipOf } from './hostile.js';
+import { zipOf } from '../helpers/zip.js';
+import { peakRssGrowth, rawMultipart, xlsOf, xlsxBomb, xlsxOf } from './hostile.js';
 
 let statlas: StatlasApp;
 let user: TestUser;

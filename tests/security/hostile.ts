@@ -1,6 +1,7 @@
 // Builders for hostile files and requests, shared by the security, fuzz and fault tests.
 import zlib from 'node:zlib';
 import * as XLSX from 'xlsx';
+import { zipOf, type ZipEntrySpec } from '../helpers/zip.js';
 
 /** A multipart body built by hand, so the filename bytes (NUL, `../`, 1,000 characters) go out exactly as given. */
 export function rawMultipart(
@@ -37,51 +38,6 @@ export function xlsOf(rows: unknown[][]): Buffer {
   return XLSX.write(wb, { type: 'buffer', bookType: 'biff8' }) as Buffer;
 }
 
-interface ZipEntrySpec {
-  name: string;
-  /** Raw deflate data (method 8) or the stored bytes (method 0). */
-  data: Buffer;
-  method: 0 | 8;
-  /** What the headers claim the entry inflates to. */
-  declaredSize: number;
-}
-
-/** A zip file from entries given as they are to be written (sizes may lie; CRCs are 0). */
-export function zipOf(entries: ZipEntrySpec[]): Buffer {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name, 'utf8');
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(e.method, 8);
-    local.writeUInt32LE(e.data.length, 18);
-    local.writeUInt32LE(e.declaredSize >>> 0, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, e.data);
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0);
-    cd.writeUInt16LE(20, 4);
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt16LE(e.method, 10);
-    cd.writeUInt32LE(e.data.length, 20);
-    cd.writeUInt32LE(e.declaredSize >>> 0, 24);
-    cd.writeUInt16LE(name.length, 28);
-    cd.writeUInt32LE(offset, 42);
-    central.push(cd, name);
-    offset += 30 + name.length + e.data.length;
-  }
-  const cdBytes = Buffer.concat(central);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cdBytes.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cdBytes, eocd]);
-}
 
 const stored = (name: string, text: string): ZipEntrySpec => ({ name, data: Buffer.from(text), method: 0, declaredSize: Buffer.byteLength(text) });
 
