@@ -2,7 +2,10 @@
 //   edges over [min, max] of the non-missing values: edges[i] = i·step + min, step = (max − min)/bins,
 //   the last edge set to max; when min = max the range is widened to [min − 0.5, max + 0.5].
 //   A value v falls in bin j when edges[j] ≤ v < edges[j+1]; the last bin is closed (v = max is in it).
-// Shared by chart-data (histogram, binned heatmap axes) and usable by analysis/histogram.
+// Shared by chart-data (histogram, binned heatmap axes) and analysis/histogram.
+// A range too narrow for `bins` distinct edges (e.g. [0, 5e-324]) is a 400 naming `bins`: numpy
+// 1.24 crashes on it, and equal edges would make empty, zero-width bins.
+import { AppError } from '../errors.js';
 
 export interface Bins {
   /** n + 1 ascending edges. */
@@ -22,6 +25,11 @@ export function equalWidthEdges(min: number, max: number, bins: number): Bins {
   const edges = new Float64Array(bins + 1);
   for (let i = 0; i < bins; i++) edges[i] = i * step + lo;
   edges[bins] = hi;
+  for (let i = 1; i <= bins; i++) {
+    if (!(edges[i] > edges[i - 1])) {
+      throw AppError.validation([{ path: 'bins', message: `The values are too close together to make ${bins} bins. Use fewer bins.` }]);
+    }
+  }
   return { edges, count: bins };
 }
 
