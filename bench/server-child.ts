@@ -1,10 +1,8 @@
 // The server under test, in its own process (forked by bench/run.ts): the real app listening on a
 // free port, plus an IPC channel for what HTTP cannot measure — RSS sampling, a cold load of a
 // stored table straight after start, and the pure analysis functions on the loaded table.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createApp, type AppOptions } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { contentRepo } from '../src/db/content.repo.js';
@@ -20,26 +18,35 @@ type Request =
   | { id: number; cmd: 'exit' };
 
 const config = loadConfig({ ...process.env, PORT: '0' });
-const options: AppOptions = { uploadDir: mkdtempSync(join(tmpdir(), 'statlas-bench-uploads-')) };
+const options: AppOptions = {};
 
-// BENCH_INGEST=inline parses in the request thread instead of the app's ingest worker (to compare).
+// BENCH_INGEST=inline parses in the request thread, after the whole file is in, instead of
+// streaming it into the app's ingest worker (to compare).
 if (process.env.BENCH_INGEST === 'inline') {
-  const { ingestFile, inspectFile } = await import('../src/modules/ingest/ingest.js');
-  options.ingester = { ingest: ingestFile, inspect: inspectFile };
+  const { bufferedIngester } = await import('../src/modules/ingest/ingester.js');
+  options.ingester = bufferedIngester();
 }
 
-// BENCH_TRACE=1: print how long parsing and storing take for each upload (stderr).
+// BENCH_TRACE=1: print how long receiving, detecting and parsing take for each upload (stderr).
 if (process.env.BENCH_TRACE === '1') {
-  const { ingestInWorker } = await import('../src/modules/ingest/ingest-pool.js');
-  const { describeResult } = await import('../src/modules/ingest/ingest.js');
-  const inner = options.ingester?.ingest ?? ((bytes, opts) => ingestInWorker(bytes, opts, opts.onProgress));
+  const { workerIngester } = await import('../src/modules/ingest/ingest-pool.js');
+  const inner = options.ingester ?? workerIngester;
+  const trace = (what: string, since: number) => process.stderr.write(`[trace] ${what} ${(performance.now() - since).toFixed(0)} ms\n`);
   options.ingester = {
-    inspect: options.ingester?.inspect ?? (async (bytes, opts) => describeResult(await ingestInWorker(bytes, opts))),
-    async ingest(bytes, opts) {
-      const t = performance.now();
-      const result = await inner(bytes, opts);
-      process.stderr.write(`[trace] parse ${(performance.now() - t).toFixed(0)} ms\n`);
-      return result;
+    receive(sizeHint) {
+      const sink = inner.receive(sizeHint);
+      const opened = performance.now();
+      return {
+        ...sink,
+        ingest(opts) {
+          trace('receive', opened);
+          const ended = performance.now();
+          const job = sink.ingest(opts);
+          job.format.then(() => trace('format', ended), () => undefined);
+          job.result.then(() => trace('parse (from the end of the upload)', ended), () => undefined);
+          return job;
+        },
+      };
     },
   };
 }

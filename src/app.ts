@@ -1,7 +1,6 @@
 // Builds the service: database, repositories, services and the Express app around them.
 // Used by server.ts and by the tests (which get the same app on a fresh database).
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
@@ -26,12 +25,12 @@ import { analysisEndpoints } from './modules/analysis/analysis.router.js';
 import { chartsEndpoints } from './modules/charts/charts.router.js';
 import { datasetReader } from './modules/datasets/dataset-reader.js';
 import { datasetsEndpoints } from './modules/datasets/datasets.router.js';
-import { datasetsService, type Ingester } from './modules/datasets/datasets.service.js';
+import { datasetsService } from './modules/datasets/datasets.service.js';
 import { resultCache } from './modules/datasets/result-cache.js';
 import { tableStore } from './modules/datasets/table-store.js';
 import { healthEndpoint } from './modules/health/health.router.js';
-import { describeResult } from './modules/ingest/ingest.js';
-import { ingestInWorker } from './modules/ingest/ingest-pool.js';
+import type { Ingester } from './modules/ingest/ingester.js';
+import { workerIngester } from './modules/ingest/ingest-pool.js';
 import { usersEndpoints } from './modules/users/users.router.js';
 import { usersService } from './modules/users/users.service.js';
 import { visualizationsEndpoints } from './modules/visualizations/visualizations.router.js';
@@ -47,8 +46,7 @@ export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json'
 
 export interface AppOptions {
   logger?: Logger;
-  /** Where multipart uploads are spooled (default ./uploads). */
-  uploadDir?: string;
+  /** Receives and parses uploads (default: the ingest worker; tests put in their own). */
   ingester?: Ingester;
   /** How long a background upload may go without a sign of life before any instance fails it (default 60 s). */
   processingLeaseMs?: number;
@@ -62,13 +60,11 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // Column chunks go through the database drivers directly (a few times faster than through Prisma).
   const store = tableStore(contentRepo(db, { url: config.DATABASE_URL }), config.CACHE_MB);
   await store.connect();
-  // Parsing runs in a long-lived worker thread, so a big upload does not stall other requests.
-  const ingester: Ingester = options.ingester ?? {
-    ingest: (bytes, opts) => ingestInWorker(bytes, opts, opts.onProgress),
-    inspect: async (bytes, opts) => describeResult(await ingestInWorker(bytes, opts)),
-  };
+  // Uploads stream into a long-lived worker thread that parses them, so a big upload neither stalls
+  // other requests nor sits in this thread's memory.
+  const ingester: Ingester = options.ingester ?? workerIngester;
   const users = usersRepo(db);
-  const datasets = datasetsService(datasetsRepo(db, providerOf(config.DATABASE_URL)), store, ingester, {
+  const datasets = datasetsService(datasetsRepo(db, providerOf(config.DATABASE_URL)), store, {
     limits: { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxCellBytes: config.MAX_CELL_BYTES },
     asyncBytes: config.ASYNC_UPLOAD_MB * MB,
     logger,
@@ -77,7 +73,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // Answers take a small share of the cache budget: they are small next to the tables they come from.
   const reader = datasetReader(datasets, store, resultCache((config.CACHE_MB * MB) / 8));
   const visualizations = visualizationsService(visualizationsRepo(db), datasets, reader);
-  const upload = uploadMiddleware({ dir: options.uploadDir ?? resolve('uploads'), maxBytes: config.MAX_UPLOAD_MB * MB });
+  const upload = uploadMiddleware({ maxBytes: config.MAX_UPLOAD_MB * MB, open: (sizeHint) => ingester.receive(sizeHint) });
 
   const userRoutes = usersEndpoints(usersService(users, { signupEnabled: config.SIGNUP_ENABLED }));
   const routes: Routes = {
@@ -111,7 +107,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // they start many apps).
   if (config.NODE_ENV !== 'test') {
     warmUp();
-    warmUpIngest(ingester.ingest);
+    warmUpIngest(ingester);
   }
 
   return {

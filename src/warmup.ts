@@ -8,6 +8,7 @@ import * as analysis from './modules/analysis/analysis.service.js';
 import * as schemas from './modules/analysis/analysis.schemas.js';
 import { buildChartData } from './modules/charts/chart-data.js';
 import { chartRequestSchema } from './modules/charts/charts.schemas.js';
+import type { Ingester } from './modules/ingest/ingester.js';
 import type { IngestOptions } from './modules/ingest/ingest.types.js';
 
 /** Rows of the warm-up table: enough for the loops to get hot, small enough to stay quick. */
@@ -77,9 +78,12 @@ const WARM_UP_CSV =
   Array.from({ length: 200 }, (_, i) => `${i},${(i * 1.25).toFixed(2)},c${i % 7},2024-01-${String((i % 28) + 1).padStart(2, '0')},${i % 2 === 0}`).join('\n');
 
 /** The same for the parser, where it runs (the ingest worker, which this also starts). Never throws. */
-export function warmUpIngest(ingest: (bytes: Uint8Array, opts: IngestOptions) => Promise<unknown>): void {
+export function warmUpIngest(ingester: Ingester): void {
   const opts: IngestOptions = { filename: 'warm-up.csv', header: true, limits: { maxRows: 1000, maxColumns: 10, maxCellBytes: 100 } };
-  void ingest(new TextEncoder().encode(WARM_UP_CSV), opts).catch(() => undefined);
+  const bytes = new TextEncoder().encode(WARM_UP_CSV);
+  const sink = ingester.receive(bytes.length);
+  sink.write(bytes);
+  sink.ingest(opts); // its promises are looked after by the sink (settled)
 }
 
 /** The warm-up, reporting how long it took and which steps failed (a failed step only stays cold). */

@@ -4,9 +4,6 @@
 // opens, cuts and reopens (the shared server itself is never stopped). SQLite is a file inside the
 // process: there is no connection to lose, so the case does not apply there.
 import net from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { createApp, type StatlasApp } from '../../src/app.js';
@@ -89,7 +86,7 @@ describePg('database down (PostgreSQL through a TCP proxy)', () => {
     target.hostname = '127.0.0.1';
     target.port = String(proxy.port);
     const config = loadConfig({ DATABASE_URL: target.toString(), NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false' });
-    statlas = await createApp(config, { uploadDir: mkdtempSync(join(tmpdir(), 'statlas-dbdown-')) });
+    statlas = await createApp(config);
     user = await signUp(statlas.app, 'dbdown');
     datasetId = (await uploadReady(statlas.app, user, 'a,b\n1,2\n3,4\n', 'd.csv')).id;
   });

@@ -1,14 +1,11 @@
 // A restart while an upload is being ingested: once the service starts again the dataset is
 // `failed` with a reason (never `processing` forever) and none of its half-written content is served.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { createApp, type StatlasApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { Ingester } from '../../src/modules/datasets/datasets.service.js';
-import { ingestFile, inspectFile } from '../../src/modules/ingest/ingest.js';
+import { bufferedIngester, type Ingester } from '../../src/modules/ingest/ingester.js';
+import { inspectFile } from '../../src/modules/ingest/ingest.js';
 import { expectError, signUp, upload } from '../helpers/test-app.js';
 
 const config = () =>
@@ -21,7 +18,6 @@ afterAll(async () => {
 
 async function start(ingester?: Ingester, processingLeaseMs?: number): Promise<StatlasApp> {
   const a = await createApp(config(), {
-    uploadDir: mkdtempSync(join(tmpdir(), 'statlas-restart-')),
     ...(ingester ? { ingester } : {}),
     ...(processingLeaseMs !== undefined ? { processingLeaseMs } : {}),
   });
@@ -37,7 +33,7 @@ describe('restart during an upload', () => {
     const stuck = new Promise<never>((_resolve, reject) => {
       release = reject;
     });
-    const first = await start({ ingest: () => stuck, inspect: inspectFile });
+    const first = await start(bufferedIngester({ ingest: () => stuck, inspect: inspectFile }));
     const user = await signUp(first.app, 'restart');
     const res = await upload(first.app, user, 'a,b\n1,2\n3,4\n', 'slow.csv');
     expect(res.status).toBe(202);
@@ -78,7 +74,7 @@ describe('restart during an upload', () => {
   });
 
   test('an upload that finished before the restart stays ready and keeps its rows', async () => {
-    const a = await start({ ingest: ingestFile, inspect: inspectFile });
+    const a = await start(bufferedIngester());
     const user = await signUp(a.app, 'done');
     const res = await upload(a.app, user, 'a,b\n1,2\n3,4\n', 'done.csv');
     expect(res.status).toBe(202);
@@ -90,7 +86,7 @@ describe('restart during an upload', () => {
   });
 
   test('a background upload that fails to parse ends failed with where it broke', async () => {
-    const a = await start({ ingest: ingestFile, inspect: inspectFile });
+    const a = await start(bufferedIngester());
     const user = await signUp(a.app, 'bad');
     const res = await upload(a.app, user, 'a,b\n1,2\n3,"x\n4,5\n', 'bad.csv');
     expect(res.status).toBe(202);

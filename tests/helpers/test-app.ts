@@ -1,7 +1,4 @@
 // The real app on the test database (see tests/setup), driven through HTTP with supertest.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -14,7 +11,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Ap
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set: run the tests with `npm test` (jest global setup).');
   const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'test', LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', ...env });
-  return createApp(config, { uploadDir: mkdtempSync(join(tmpdir(), 'statlas-uploads-')), ...options });
+  return createApp(config, options);
 }
 
 export interface TestUser {

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { AppError } from '../../src/errors.js';
 import { ingestFile } from '../../src/modules/ingest/ingest.js';
-import { ingestInWorker, stopIngestWorker } from '../../src/modules/ingest/ingest-pool.js';
+import { ingestInWorker, stopIngestWorker, workerIngester } from '../../src/modules/ingest/ingest-pool.js';
 import type { IngestOptions } from '../../src/modules/ingest/ingest.types.js';
 
 const LIMITS = { maxRows: 1_000_000, maxColumns: 1000, maxCellBytes: 32768 };
@@ -27,9 +27,11 @@ afterAll(async () => {
 
 describe('ingestInWorker', () => {
   test('when a CSV is parsed in the worker, then the result equals the in-process one, typed arrays included', async () => {
-    const expected = await ingestFile(sampleCsv(5000), opts);
+    // Over a megabyte, owning its buffer: handed to the worker as it is.
+    const expected = await ingestFile(sampleCsv(20_000), opts);
     const progress: number[] = [];
-    const input = sampleCsv(5000);
+    const input = sampleCsv(20_000);
+    expect(input.length).toBeGreaterThan(1024 * 1024);
     const result = await ingestInWorker(input, opts, (f) => progress.push(f));
 
     expect(result).toEqual(expected);
@@ -45,6 +47,42 @@ describe('ingestInWorker', () => {
     // The input was transferred, not copied: the caller's buffer is detached now.
     expect(input.byteLength).toBe(0);
     expect(progress.at(-1)).toBe(1);
+  });
+
+  test('when the file arrives in small pieces (views into socket buffers), then the result is the same as parsing it whole', async () => {
+    const whole = sampleCsv(8_000);
+    const expected = await ingestFile(whole, opts);
+    const backing = new Uint8Array(whole.length + 100);
+    backing.set(whole, 50);
+    const sink = workerIngester.receive(whole.length);
+    // Uneven piece sizes, so batches and line ends fall anywhere.
+    for (let at = 0, k = 0; at < whole.length; k++) {
+      const size = 1 + ((k * 7919) % 20_000);
+      sink.write(backing.subarray(50 + at, 50 + Math.min(whole.length, at + size)));
+      at += size;
+    }
+    const job = sink.ingest(opts);
+    expect(await job.format).toBe('csv');
+    expect(await job.result).toEqual(expected);
+    // The pieces were copied: the caller's buffer is intact.
+    expect(backing.subarray(50, 50 + whole.length)).toEqual(whole);
+  });
+
+  test('when an upload is dropped, then nothing comes of it and later uploads work', async () => {
+    const sink = workerIngester.receive(100);
+    sink.write(new TextEncoder().encode('a,b\n1,'));
+    sink.abort();
+    expect(() => sink.ingest(opts)).toThrow();
+    const next = await ingestInWorker(new TextEncoder().encode('a\n1\n2\n'), opts);
+    expect(next.table.rowCount).toBe(2);
+  });
+
+  test('when the content is not a table, then the format answer is the 415, before any parse', async () => {
+    const sink = workerIngester.receive(100);
+    sink.write(Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]));
+    const job = sink.ingest(opts);
+    await expect(job.format).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE' });
+    await expect(job.result).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE' });
   });
 
   test('when the input is a view into a bigger buffer, then it is copied and left intact', async () => {

@@ -3,9 +3,6 @@
 // Also: keys are stored only as hashes, and never appear in the logs.
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -39,7 +36,7 @@ beforeAll(async () => {
   const config = loadConfig({ DATABASE_URL: url, NODE_ENV: 'test', RATE_LIMIT_ENABLED: 'false' });
   // Debug level: every request and everything the app says about it is written.
   const logger = pino({ level: 'debug' }, sink);
-  statlas = await createApp(config, { logger, uploadDir: mkdtempSync(join(tmpdir(), 'statlas-auth-')) });
+  statlas = await createApp(config, { logger });
   alice = await signUp(statlas.app, 'alice');
   bob = await signUp(statlas.app, 'bob');
   const spare = await request(statlas.app).post('/api/v1/users/me/api-keys').set(alice.auth);

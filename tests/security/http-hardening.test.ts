@@ -1,13 +1,10 @@
 // Security headers (helmet), CORS only for configured origins, request ids, and no stack traces or
 // SQL in error bodies in production.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { createApp, type StatlasApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { Ingester } from '../../src/modules/datasets/datasets.service.js';
+import { bufferedIngester, type Ingester } from '../../src/modules/ingest/ingester.js';
 import { expectError, signUp, startTestApp } from '../helpers/test-app.js';
 
 const apps: StatlasApp[] = [];
@@ -17,7 +14,7 @@ afterAll(async () => {
 
 async function app(env: Record<string, string> = {}, ingester?: Ingester): Promise<StatlasApp> {
   const config = loadConfig({ DATABASE_URL: process.env.DATABASE_URL!, LOG_LEVEL: 'silent', RATE_LIMIT_ENABLED: 'false', NODE_ENV: 'test', ...env });
-  const a = ingester ? await createApp(config, { ingester, uploadDir: mkdtempSync(join(tmpdir(), 'statlas-hard-')) }) : await startTestApp(env);
+  const a = ingester ? await createApp(config, { ingester }) : await startTestApp(env);
   apps.push(a);
   return a;
 }
@@ -91,14 +88,14 @@ describe('CORS', () => {
 describe('internal errors', () => {
   // An ingester that fails the way a bug or a database driver would, with a stack, a file path and SQL.
   const SECRET = 'SELECT * FROM "ApiKey" WHERE hash = $1 at /srv/app/src/secret.ts:42';
-  const failing: Ingester = {
+  const failing: Ingester = bufferedIngester({
     ingest: async () => {
       throw new Error(SECRET);
     },
     inspect: async () => {
       throw new TypeError(`Cannot read properties of undefined (reading 'x') ${SECRET}`);
     },
-  };
+  });
 
   test('in production: 500 INTERNAL with a plain message, no stack, no SQL, no path', async () => {
     const a = await app({ NODE_ENV: 'production' }, failing);

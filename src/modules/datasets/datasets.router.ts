@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { endpoint, type Endpoint } from '../../http/endpoint.js';
+import { receivedFile } from '../../http/upload.js';
 import type { DatasetsService } from './datasets.service.js';
 import {
   datasetList, datasetSchema, exportQuery, idParams, inspectResponse, listQuery, patchBody, patchedDatasetSchema, rowsQuery,
@@ -20,7 +21,7 @@ export function datasetsEndpoints(datasets: DatasetsService, upload: RequestHand
       },
       errors: ['FILE_TOO_LARGE', 'UNSUPPORTED_FILE_TYPE', 'PARSE_ERROR'],
       handle: async ({ user, body, req }) => {
-        const { status, dataset } = await datasets.upload(user.id, req.file!, body);
+        const { status, dataset } = await datasets.upload(user.id, receivedFile(req), body);
         const headers: Record<string, string> = status === 202 ? { Location: `${req.baseUrl}/datasets/${dataset.id}` } : {};
         return { status, body: dataset, headers };
       },
@@ -32,7 +33,7 @@ export function datasetsEndpoints(datasets: DatasetsService, upload: RequestHand
       upload: { middleware: upload },
       responses: { 200: { description: 'Format, sheets, columns with types and samples, and the first rows.', schema: inspectResponse } },
       errors: ['FILE_TOO_LARGE', 'UNSUPPORTED_FILE_TYPE', 'PARSE_ERROR'],
-      handle: async ({ body, req }) => ({ body: await datasets.inspect(req.file!, body) }),
+      handle: async ({ body, req }) => ({ body: await datasets.inspect(receivedFile(req), body) }),
     }),
     endpoint({
       method: 'get', path: '/datasets', tag: 'Datasets',

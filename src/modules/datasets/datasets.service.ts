@@ -1,5 +1,4 @@
 // Datasets: upload (in the request or in the background), list, read, change, delete, rows, export.
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { cellValue, type ColumnType, type Table } from '../../core/column.js';
 import { nullAndDistinctCounts } from '../../core/column-stats.js';
@@ -8,7 +7,7 @@ import { parseSortParam, sortRows } from '../../core/sort.js';
 import type { DatasetRecord, DatasetsRepo } from '../../db/datasets.repo.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
 import { AppError, type ParseLocation } from '../../errors.js';
-import { detectFormat } from '../ingest/detect-format.js';
+import type { IngestJob } from '../ingest/ingester.js';
 import type { IngestLimits, IngestOptions, IngestResult, InspectResult } from '../ingest/ingest.types.js';
 import { convertColumn } from './convert-column.js';
 import { datasetView, rowObject } from './dataset-view.js';
@@ -16,18 +15,10 @@ import type { EXPORT_FORMATS } from './datasets.schemas.js';
 import { toCsv, toJson, toXlsx } from './export-writers.js';
 import type { TableStore } from './table-store.js';
 import { nameWithoutExtension, safeFilename } from './upload-names.js';
+import type { ReceivedFile } from '../../http/upload.js';
 
-/** Parses files; in-process or in a worker thread, the service does not care. */
-export interface Ingester {
-  ingest(bytes: Uint8Array, opts: IngestOptions): Promise<IngestResult>;
-  inspect(bytes: Uint8Array, opts: IngestOptions): Promise<InspectResult>;
-}
-
-export interface UploadedFile {
-  path: string;
-  originalname: string;
-  size: number;
-}
+/** An upload as the upload middleware leaves it: the file's bytes are already in the sink. */
+export type UploadedFile = ReceivedFile;
 
 export interface UploadFields {
   name?: string;
@@ -95,7 +86,7 @@ function ingestOptions(filename: string, fields: UploadFields, limits: IngestLim
   };
 }
 
-export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester: Ingester, opts: DatasetsServiceOptions) {
+export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: DatasetsServiceOptions) {
   const background = new Set<Promise<void>>();
 
   async function findOwned(userId: string, id: string): Promise<DatasetRecord> {
@@ -123,22 +114,27 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester:
     return repo.markReady(ds.id, metaOf(result));
   }
 
-  async function ingestInBackground(ds: DatasetRecord, bytes: Uint8Array, options: IngestOptions): Promise<void> {
+  /**
+   * Stores a parse that goes on after the 202. `progress.report` is where the parse's progress
+   * arrives (it was wired up before the dataset existed).
+   */
+  async function ingestInBackground(ds: DatasetRecord, job: IngestJob<IngestResult>, progress: { report: (f: number) => void }): Promise<void> {
     let lastWrite = 0;
-    let progress = 0;
+    let current = 0;
     const report = (fraction: number) => {
-      progress = fraction;
+      current = fraction;
       const now = Date.now();
       if (now - lastWrite < PROGRESS_EVERY_MS) return;
       lastWrite = now;
       opts.logger.info({ datasetId: ds.id, progress: Number(fraction.toFixed(3)) }, 'ingesting');
       repo.setProgress(ds.id, fraction).catch(() => undefined);
     };
+    progress.report = (f) => report(f * PARSE_SHARE);
     // Heartbeat while nothing reports progress (e.g. waiting for the worker): keeps the lease.
-    const heartbeat = setInterval(() => repo.setProgress(ds.id, progress).catch(() => undefined), Math.max(1000, opts.leaseMs / 4));
+    const heartbeat = setInterval(() => repo.setProgress(ds.id, current).catch(() => undefined), Math.max(1000, opts.leaseMs / 4));
     heartbeat.unref();
     try {
-      const result = await ingester.ingest(bytes, { ...options, onProgress: (f) => report(f * PARSE_SHARE) });
+      const result = await job.result;
       const ready = await storeContent(ds, result, (f) => report(PARSE_SHARE + f * (1 - PARSE_SHARE)));
       // Deleted (or failed) while we worked: drop what was written.
       if (!ready) await store.prune(ds.id, null);
@@ -176,10 +172,14 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester:
     /** 201 when parsed in the request, 202 when it goes on in the background. */
     async upload(userId: string, file: UploadedFile, fields: UploadFields): Promise<{ status: 201 | 202; dataset: ReturnType<typeof datasetView> }> {
       const filename = safeFilename(file.originalname);
-      const bytes = await readFile(file.path);
-      const options = ingestOptions(filename, fields, opts.limits);
+      const inBackground = file.size > opts.asyncBytes;
+      const progress = { report: (_f: number) => {} };
+      const job = file.sink.ingest({
+        ...ingestOptions(filename, fields, opts.limits),
+        ...(inBackground ? { onProgress: (f: number) => progress.report(f) } : {}),
+      });
       // The content check (415) is always answered in the request, even for a background upload.
-      const { format } = await detectFormat(bytes, filename, { delimiter: fields.delimiter, encoding: fields.encoding });
+      const format = await job.format;
       const base = {
         userId,
         name: fields.name ?? nameWithoutExtension(filename),
@@ -190,8 +190,8 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester:
         status: 'processing' as const,
       };
 
-      if (file.size <= opts.asyncBytes) {
-        const result = await ingester.ingest(bytes, options);
+      if (!inBackground) {
+        const result = await job.result;
         const ds = await repo.create({ ...base, format: result.format });
         try {
           await storeContent(ds, result);
@@ -203,16 +203,14 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, ingester:
       }
 
       const ds = await repo.create(base);
-      const job = ingestInBackground(ds, bytes, options).finally(() => background.delete(job));
-      background.add(job);
+      const work = ingestInBackground(ds, job, progress).finally(() => background.delete(work));
+      background.add(work);
       return { status: 202, dataset: datasetView(ds) };
     },
 
     async inspect(file: UploadedFile, fields: UploadFields): Promise<InspectResult> {
-      const filename = safeFilename(file.originalname);
-      const bytes = await readFile(file.path);
-      await detectFormat(bytes, filename, { delimiter: fields.delimiter, encoding: fields.encoding });
-      return ingester.inspect(bytes, ingestOptions(filename, fields, opts.limits));
+      const job = file.sink.inspect(ingestOptions(safeFilename(file.originalname), fields, opts.limits));
+      return job.result;
     },
 
     async list(userId: string, q: { limit: number; offset: number; q?: string; sort: string }) {

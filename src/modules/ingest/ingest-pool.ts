@@ -1,51 +1,152 @@
-// Parsing off the request thread: one long-lived worker (ingest-worker.ts), started on first use,
-// restarted if it dies, taking one request at a time (the rest wait in a queue). The upload's bytes
-// are transferred to the worker and the result's typed arrays back, so nothing big is copied.
+// Parsing off the request thread: one long-lived worker (ingest-worker.ts), started on first use and
+// restarted if it dies. Each upload streams into it while the client sends it; parses run one after
+// another in the worker. The result's typed arrays come back transferred, so nothing big is copied.
 //
-// Transfer means the caller's buffer is detached afterwards (its length becomes 0) when the
-// Uint8Array owns its whole ArrayBuffer (multer's memory-storage Buffers do). A view into a larger or
-// shared buffer (Node's small-Buffer pool) is copied instead, so other Buffers are never broken.
+// The pieces the upload middleware hands over are small views into socket buffers: they are copied
+// into batches of about a megabyte, each batch transferred (fewer, bigger messages). A piece that
+// owns its whole ArrayBuffer and is big enough is transferred as it is: the caller's buffer is
+// detached then (its length becomes 0).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
-import type { IngestReply, IngestRequest } from './ingest-worker.js';
-import type { IngestOptions, IngestResult } from './ingest.types.js';
+import type { IngestJob, Ingester, UploadSink } from './ingester.js';
+import { settled } from './ingester.js';
+import type { IngestMode, WorkerError, WorkerReply, WorkerRequest } from './ingest-worker.js';
+import type { DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 
-interface Job {
-  id: number;
-  bytes: Uint8Array;
-  opts: Omit<IngestOptions, 'onProgress'>;
+/** Pieces are gathered into messages of about this size. */
+const BATCH_BYTES = 1024 * 1024;
+
+interface Pending {
+  format: Deferred<DatasetFormat>;
+  result: Deferred<IngestResult | InspectResult>;
   onProgress?: (fraction: number) => void;
-  resolve: (result: IngestResult) => void;
+  /** Lets go of the worker for this upload (once). */
+  letGo: () => void;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
   reject: (err: unknown) => void;
 }
 
-let worker: Worker | null = null;
-let current: Job | null = null;
-const queue: Job[] = [];
-let nextId = 1;
-
-/** Parses an upload in the ingest worker. Rejects with the same AppError the in-process parse would throw. */
-export function ingestInWorker(
-  bytes: Uint8Array,
-  opts: Omit<IngestOptions, 'onProgress'>,
-  onProgress?: (fraction: number) => void,
-): Promise<IngestResult> {
-  return new Promise<IngestResult>((resolve, reject) => {
-    // Functions cannot cross to the worker: keep only the plain options.
-    const { filename, sheet, delimiter, encoding, header, limits } = opts;
-    const plain = { filename, sheet, delimiter, encoding, header, limits: { ...limits } };
-    queue.push({ id: nextId++, bytes, opts: plain, onProgress, resolve, reject });
-    pump();
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
   });
+  return { promise, resolve, reject };
 }
 
-/** Stops the worker (server shutdown, tests). A job in progress fails; queued ones start a new worker later. */
+let worker: Worker | null = null;
+/** Uploads the worker holds (open or parsing): while there are any, the worker keeps the process alive. */
+let open = 0;
+const pending = new Map<number, Pending>();
+let nextId = 1;
+
+/** The app's ingester: every upload is received and parsed in the worker. */
+export const workerIngester: Ingester = { receive: (sizeHint) => workerSink(sizeHint) };
+
+/** Parses a whole file in the worker (tests, warm-up). */
+export function ingestInWorker(bytes: Uint8Array, opts: IngestOptions, onProgress?: (fraction: number) => void): Promise<IngestResult> {
+  const sink = workerSink(bytes.length);
+  sink.write(bytes);
+  return sink.ingest({ ...opts, onProgress }).result;
+}
+
+/** Stops the worker (server shutdown, tests). Uploads in it fail; the next one starts a new worker. */
 export async function stopIngestWorker(): Promise<void> {
   const w = worker;
   if (!w) return;
   await w.terminate();
+}
+
+function workerSink(sizeHint: number): UploadSink {
+  const id = nextId++;
+  const w = use();
+  let state: 'open' | 'ended' | 'aborted' = 'open';
+  let batch: Uint8Array[] = [];
+  let batched = 0;
+  let held = true;
+  const letGo = () => {
+    if (held && worker === w) release();
+    held = false;
+  };
+
+  const send = (msg: WorkerRequest, transfer: ArrayBuffer[] = []) => {
+    // A worker that died meanwhile already failed this upload (onDeath).
+    if (worker === w) w.postMessage(msg, transfer);
+  };
+  const flush = () => {
+    if (batched === 0) return;
+    // A copy that owns its ArrayBuffer (a small Buffer may sit in Node's shared pool: never transfer that).
+    const bytes = new Uint8Array(batched);
+    let at = 0;
+    for (const piece of batch) {
+      bytes.set(piece, at);
+      at += piece.length;
+    }
+    batch = [];
+    batched = 0;
+    send({ type: 'chunk', id, bytes }, [bytes.buffer as ArrayBuffer]);
+  };
+  const end = <T>(opts: IngestOptions, mode: IngestMode): IngestJob<T> => {
+    if (state !== 'open') throw new Error('This upload was already read or dropped.');
+    state = 'ended';
+    flush();
+    const job: Pending = { format: deferred(), result: deferred(), onProgress: opts.onProgress, letGo };
+    if (worker !== w) {
+      const gone = new Error('The ingest worker stopped.');
+      job.format.reject(gone);
+      job.result.reject(gone);
+    } else {
+      pending.set(id, job);
+      // Functions cannot cross to the worker: only the plain options go.
+      const { filename, sheet, delimiter, encoding, header, limits } = opts;
+      send({ type: 'end', id, opts: { filename, sheet, delimiter, encoding, header, limits: { ...limits } }, mode });
+    }
+    return settled({ format: job.format.promise, result: job.result.promise as Promise<T> });
+  };
+
+  send({ type: 'open', id, sizeHint });
+  return {
+    write(chunk) {
+      if (state !== 'open' || chunk.length === 0) return;
+      const owns = chunk.buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+      if (owns && chunk.length >= BATCH_BYTES) {
+        flush();
+        send({ type: 'chunk', id, bytes: chunk }, [chunk.buffer as ArrayBuffer]);
+        return;
+      }
+      batch.push(chunk);
+      batched += chunk.length;
+      if (batched >= BATCH_BYTES) flush();
+    },
+    ingest: (opts) => end<IngestResult>(opts, 'ingest'),
+    inspect: (opts) => end<InspectResult>(opts, 'inspect'),
+    abort() {
+      if (state !== 'open') return;
+      state = 'aborted';
+      batch = [];
+      send({ type: 'abort', id });
+      letGo();
+    },
+  };
+}
+
+/** The running worker (started when needed), held alive for one more upload. */
+function use(): Worker {
+  worker ??= start();
+  if (open++ === 0) worker.ref();
+  return worker;
+}
+
+function release(): void {
+  if (--open === 0) worker?.unref(); // idle: do not hold the process open
 }
 
 /**
@@ -66,53 +167,55 @@ function start(): Worker {
   } else {
     w = new Worker(new URL('./ingest-worker.js', import.meta.url));
   }
-  w.on('message', (reply: IngestReply) => onReply(reply));
+  w.on('message', (reply: WorkerReply) => onReply(reply));
   w.on('error', (err) => onDeath(w, err));
   w.on('exit', (code) => onDeath(w, new Error(`The ingest worker stopped (exit code ${code}).`)));
   return w;
 }
 
-function pump(): void {
-  if (current || queue.length === 0) return;
-  const job = queue.shift()!;
-  current = job;
-  if (!worker) worker = start();
-  worker.ref(); // keep the process alive while a parse is running
-  const request: IngestRequest = { id: job.id, bytes: job.bytes, opts: job.opts };
-  const b = job.bytes;
-  const ownsBuffer = b.buffer instanceof ArrayBuffer && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength;
-  try {
-    worker.postMessage(request, ownsBuffer ? [b.buffer as ArrayBuffer] : []);
-  } catch (err) {
-    finish(job, () => job.reject(err));
+function fromWorker(error: WorkerError): Error {
+  return error.code ? new AppError(error.code, error.message, error.details ?? {}) : new Error(error.message);
+}
+
+function onReply(reply: WorkerReply): void {
+  const job = pending.get(reply.id);
+  if (!job) return;
+  switch (reply.type) {
+    case 'format':
+      job.format.resolve(reply.format);
+      return;
+    case 'progress':
+      job.onProgress?.(reply.fraction);
+      return;
+    case 'done':
+      settle(reply.id, job, () => job.result.resolve(reply.result));
+      return;
+    case 'error': {
+      const err = fromWorker(reply.error);
+      // A failure before the format was known is the format's answer too (415, or an empty file).
+      settle(reply.id, job, () => {
+        job.format.reject(err);
+        job.result.reject(err);
+      });
+      return;
+    }
   }
 }
 
-function onReply(reply: IngestReply): void {
-  const job = current;
-  if (!job || reply.id !== job.id) return;
-  if (reply.type === 'progress') {
-    job.onProgress?.(reply.fraction);
-    return;
-  }
-  if (reply.type === 'done') {
-    finish(job, () => job.resolve(reply.result));
-    return;
-  }
-  const { code, message, details } = reply.error;
-  finish(job, () => job.reject(code ? new AppError(code, message, details ?? {}) : new Error(message)));
+function settle(id: number, job: Pending, fn: () => void): void {
+  pending.delete(id);
+  job.letGo();
+  fn();
 }
 
 function onDeath(w: Worker, err: Error): void {
   if (worker !== w) return;
-  worker = null; // the next job starts a fresh one
-  const job = current;
-  if (job) finish(job, () => job.reject(err));
-}
-
-function finish(job: Job, settle: () => void): void {
-  if (current === job) current = null;
-  settle();
-  if (queue.length === 0) worker?.unref(); // idle: do not hold the process open
-  pump();
+  worker = null; // the next upload starts a fresh one (its sinks no longer count here)
+  open = 0;
+  const jobs = [...pending.values()];
+  pending.clear();
+  for (const job of jobs) {
+    job.format.reject(err);
+    job.result.reject(err);
+  }
 }
