@@ -19,10 +19,11 @@ function bytesOf(view: Float64Array | Int32Array): Uint8Array {
   return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
 }
 
-export function encodeColumn(col: Column): EncodedChunk[] {
+/** The column's chunks; `fromChunk` skips the first row chunks (stored already, as blocks of a parse). */
+export function encodeColumn(col: Column, fromChunk = 0): EncodedChunk[] {
   const out: EncodedChunk[] = [];
   const rows = col.type === 'string' ? col.codes.length : col.values.length;
-  for (let start = 0, i = 0; start < rows; start += CHUNK_ROWS, i++) {
+  for (let i = fromChunk, start = fromChunk * CHUNK_ROWS; start < rows; start += CHUNK_ROWS, i++) {
     const end = Math.min(rows, start + CHUNK_ROWS);
     const part = col.type === 'string' ? col.codes.subarray(start, end) : col.values.subarray(start, end);
     out.push({ kind: col.type === 'string' ? 'codes' : 'values', chunk: i, count: end - start, data: bytesOf(part) });

@@ -30,6 +30,8 @@ export interface ContentRepo {
   /** Removes every version but `keep` (or all content when keep is null). */
   deleteVersions(datasetId: string, keep: number | null): Promise<void>;
   deleteVersion(datasetId: string, version: number): Promise<void>;
+  /** Removes one column of one version (its blocks were stored early and turned out stale). */
+  deleteColumn(datasetId: string, version: number, column: number): Promise<void>;
   /** Copies unchanged columns into a new version inside the database (no round trip through Node). */
   copyColumns(datasetId: string, fromVersion: number, toVersion: number, columns: number[]): Promise<void>;
   /** Opens the repository's own connections now rather than on first use (start-up). */
@@ -99,6 +101,10 @@ function prismaContent(db: Db): ContentRepo {
 
     async deleteVersion(datasetId, version) {
       await db.datasetChunk.deleteMany({ where: { datasetId, version } });
+    },
+
+    async deleteColumn(datasetId, version, column) {
+      await db.datasetChunk.deleteMany({ where: { datasetId, version, column } });
     },
 
     async copyColumns(datasetId, fromVersion, toVersion, columns) {
@@ -199,6 +205,12 @@ function sqliteContent(file: string): ContentRepo {
       await write((w) => w.prepare(`DELETE FROM "DatasetChunk" WHERE "datasetId" = ? AND "version" = ?`).run(datasetId, version));
     },
 
+    async deleteColumn(datasetId, version, column) {
+      await write((w) =>
+        w.prepare(`DELETE FROM "DatasetChunk" WHERE "datasetId" = ? AND "version" = ? AND "column" = ?`).run(datasetId, version, column),
+      );
+    },
+
     async copyColumns(datasetId, fromVersion, toVersion, columns) {
       if (columns.length === 0) return;
       await write((w) =>
@@ -295,6 +307,10 @@ function pgContent(url: string): ContentRepo {
 
     async deleteVersion(datasetId, version) {
       await (await open()).query(`DELETE FROM "DatasetChunk" WHERE "datasetId" = $1 AND "version" = $2`, [datasetId, version]);
+    },
+
+    async deleteColumn(datasetId, version, column) {
+      await (await open()).query(`DELETE FROM "DatasetChunk" WHERE "datasetId" = $1 AND "version" = $2 AND "column" = $3`, [datasetId, version, column]);
     },
 
     async copyColumns(datasetId, fromVersion, toVersion, columns) {

@@ -8,7 +8,8 @@ import type { DatasetRecord, DatasetsRepo } from '../../db/datasets.repo.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
 import { AppError, type ParseLocation } from '../../errors.js';
 import type { IngestJob } from '../ingest/ingester.js';
-import type { IngestLimits, IngestOptions, IngestResult, InspectResult } from '../ingest/ingest.types.js';
+import type { ColumnBlock, IngestLimits, IngestOptions, IngestResult, InspectResult } from '../ingest/ingest.types.js';
+import { blockWriter, type BlockWriter } from './block-writer.js';
 import { convertColumn } from './convert-column.js';
 import { datasetView, rowObject } from './dataset-view.js';
 import type { EXPORT_FORMATS } from './datasets.schemas.js';
@@ -105,10 +106,11 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     return ds;
   }
 
-  async function storeContent(ds: DatasetRecord, result: IngestResult, onStored?: (f: number) => void): Promise<boolean> {
+  /** Writes the parsed columns (from their chunk `fromChunks[i]` on, when blocks were written early) and marks the dataset ready. */
+  async function storeContent(ds: DatasetRecord, result: IngestResult, onStored?: (f: number) => void, fromChunks?: number[]): Promise<boolean> {
     const columns = result.table.columns;
     for (let index = 0; index < columns.length; index++) {
-      await store.save(ds.id, ds.version, [{ index, column: columns[index] }]);
+      await store.save(ds.id, ds.version, [{ index, column: columns[index], fromChunk: fromChunks?.[index] ?? 0 }]);
       onStored?.((index + 1) / columns.length);
     }
     return repo.markReady(ds.id, metaOf(result));
@@ -118,7 +120,12 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
    * Stores a parse that goes on after the 202. `progress.report` is where the parse's progress
    * arrives (it was wired up before the dataset existed).
    */
-  async function ingestInBackground(ds: DatasetRecord, job: IngestJob<IngestResult>, progress: { report: (f: number) => void }): Promise<void> {
+  async function ingestInBackground(
+    ds: DatasetRecord,
+    job: IngestJob<IngestResult>,
+    progress: { report: (f: number) => void },
+    blocks: BlockWriter,
+  ): Promise<void> {
     let lastWrite = 0;
     let current = 0;
     const report = (fraction: number) => {
@@ -134,8 +141,10 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     const heartbeat = setInterval(() => repo.setProgress(ds.id, current).catch(() => undefined), Math.max(1000, opts.leaseMs / 4));
     heartbeat.unref();
     try {
+      blocks.start(ds);
       const result = await job.result;
-      const ready = await storeContent(ds, result, (f) => report(PARSE_SHARE + f * (1 - PARSE_SHARE)));
+      const fromChunks = await blocks.plan(result.table.columns);
+      const ready = await storeContent(ds, result, (f) => report(PARSE_SHARE + f * (1 - PARSE_SHARE)), fromChunks);
       // Deleted (or failed) while we worked: drop what was written.
       if (!ready) await store.prune(ds.id, null);
       opts.logger.info({ datasetId: ds.id, rows: result.table.rowCount, ready }, 'ingest finished');
@@ -174,9 +183,11 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       const filename = safeFilename(file.originalname);
       const inBackground = file.size > opts.asyncBytes;
       const progress = { report: (_f: number) => {} };
+      // A background parse hands over blocks of rows as it goes: they are stored while it runs.
+      const blocks = blockWriter(store);
       const job = file.sink.ingest({
         ...ingestOptions(filename, fields, opts.limits),
-        ...(inBackground ? { onProgress: (f: number) => progress.report(f) } : {}),
+        ...(inBackground ? { onProgress: (f: number) => progress.report(f), onBlock: (b: ColumnBlock | null) => blocks.add(b) } : {}),
       });
       // The content check (415) is always answered in the request, even for a background upload.
       const format = await job.format;
@@ -203,7 +214,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       }
 
       const ds = await repo.create(base);
-      const work = ingestInBackground(ds, job, progress).finally(() => background.delete(work));
+      const work = ingestInBackground(ds, job, progress, blocks).finally(() => background.delete(work));
       background.add(work);
       return { status: 202, dataset: datasetView(ds) };
     },

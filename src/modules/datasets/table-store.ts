@@ -49,12 +49,21 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
       return { rowCount: ds.rowCount, columns };
     },
 
-    /** Writes columns (by their index in the dataset) under a version. */
-    async save(datasetId: string, version: number, columns: { index: number; column: Column }[]): Promise<void> {
-      for (const { index, column } of columns) {
-        await content.writeColumn(datasetId, version, index, encodeColumn(column));
+    /**
+     * Writes columns (by their index in the dataset) under a version; `fromChunk` skips row chunks
+     * already written (as blocks, while the file was parsed).
+     */
+    async save(datasetId: string, version: number, columns: { index: number; column: Column; fromChunk?: number }[]): Promise<void> {
+      for (const { index, column, fromChunk } of columns) {
+        await content.writeColumn(datasetId, version, index, encodeColumn(column, fromChunk));
       }
     },
+
+    /** Writes chunks of one column as they are (blocks of a parse that is still running). */
+    saveChunks: content.writeColumn,
+
+    /** Drops one stored column of a version. */
+    dropColumn: content.deleteColumn,
 
     /** Copies unchanged columns to a new version inside the database. */
     copy: content.copyColumns,

@@ -26,7 +26,8 @@ import { uniqueColumnNames } from './column-names.js';
 import { PROGRESS_EVERY_ROWS } from './csv-scanner.js';
 import { classifiedValue, classifyText, dateMs, daysFromCivil, isStringKinds, K_BOOLEAN, K_DATE, K_DATETIME, K_DECIMAL_COMMA,
   K_INTEGER, K_NUMBER, K_STRING, typeOfKinds } from './infer-value.js';
-import type { ColumnMeta, IngestLimits } from './ingest.types.js';
+import type { ColumnBlock, ColumnMeta, IngestLimits } from './ingest.types.js';
+import { CHUNK_ROWS } from '../../core/column-codec.js';
 import { isMissingText, MISSING_MARKERS, trimCell } from './missing-markers.js';
 
 const QUOTE = 34;
@@ -74,6 +75,8 @@ export interface ByteScanInput {
   /** Initial row capacity (arrays grow 1.5x past it). */
   capacity: number;
   onProgress?: (fraction: number) => void;
+  /** Gets each full block of CHUNK_ROWS rows as soon as it is read (see ColumnBlock). */
+  onBlock?: (block: ColumnBlock) => void;
 }
 
 // ---- scratch (typed arrays: writing a double into them allocates nothing) ----
@@ -449,6 +452,7 @@ interface ScanState {
   /** Per column: the most decimals a number read from its bytes had (for counting distinct values). */
   scales: Int32Array;
   progress: ((fraction: number) => void) | undefined;
+  onBlock: ((block: ColumnBlock) => void) | undefined;
 }
 
 const EMPTY_F64 = new Float64Array(0);
@@ -487,6 +491,7 @@ export function scanDelimitedBytes(input: ByteScanInput): { table: Table; column
     dicts: Array.from({ length: width }, () => null),
     scales: new Int32Array(width),
     progress: input.onProgress,
+    onBlock: input.onBlock,
   };
 
   let rows = 0;
@@ -772,9 +777,27 @@ function scanRows(st: ScanState, pos: number, rows: number): number {
     if (rows > maxRows) {
       throw new AppError('FILE_TOO_LARGE', `The file has more than ${maxRows} rows.`, { limit: maxRows });
     }
-    if (progress !== undefined && (rows & (PROGRESS_EVERY_ROWS - 1)) === 0) progress(pos / n);
+    if ((rows & (PROGRESS_EVERY_ROWS - 1)) === 0) {
+      if (progress !== undefined) progress(pos / n);
+      if (st.onBlock !== undefined && (rows & (CHUNK_ROWS - 1)) === 0) emitBlock(st, rows);
+    }
   }
   return rows;
+}
+
+/**
+ * Hands over rows [rows - CHUNK_ROWS, rows) of every column as they are now (copies: the scan goes
+ * on writing its own arrays). A column still typed gives its values; one that later becomes text
+ * makes these blocks stale, which the receiver sees by their kind.
+ */
+function emitBlock(st: ScanState, rows: number): void {
+  const start = rows - CHUNK_ROWS;
+  const columns: ColumnBlock['columns'] = [];
+  for (let c = 0; c < st.width; c++) {
+    const part = st.isString[c] === 1 ? st.codes[c].slice(start, rows) : st.vals[c].slice(start, rows);
+    columns.push({ kind: st.isString[c] === 1 ? 'codes' : 'values', data: new Uint8Array(part.buffer) });
+  }
+  st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns });
 }
 
 /** A quoted field at pos (its opening quote): stores the cell, returns the position after the field. */

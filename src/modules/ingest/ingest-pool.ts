@@ -13,7 +13,7 @@ import { AppError } from '../../errors.js';
 import type { IngestJob, Ingester, UploadSink } from './ingester.js';
 import { settled } from './ingester.js';
 import type { IngestMode, WorkerError, WorkerReply, WorkerRequest } from './ingest-worker.js';
-import type { DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
+import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 
 /** Pieces are gathered into messages of about this size. */
 const BATCH_BYTES = 1024 * 1024;
@@ -22,6 +22,7 @@ interface Pending {
   format: Deferred<DatasetFormat>;
   result: Deferred<IngestResult | InspectResult>;
   onProgress?: (fraction: number) => void;
+  onBlock?: (block: ColumnBlock | null) => void;
   /** Lets go of the worker for this upload (once). */
   letGo: () => void;
 }
@@ -98,7 +99,7 @@ function workerSink(sizeHint: number): UploadSink {
     if (state !== 'open') throw new Error('This upload was already read or dropped.');
     state = 'ended';
     flush();
-    const job: Pending = { format: deferred(), result: deferred(), onProgress: opts.onProgress, letGo };
+    const job: Pending = { format: deferred(), result: deferred(), onProgress: opts.onProgress, onBlock: opts.onBlock, letGo };
     if (worker !== w) {
       const gone = new Error('The ingest worker stopped.');
       job.format.reject(gone);
@@ -107,7 +108,8 @@ function workerSink(sizeHint: number): UploadSink {
       pending.set(id, job);
       // Functions cannot cross to the worker: only the plain options go.
       const { filename, sheet, delimiter, encoding, header, limits } = opts;
-      send({ type: 'end', id, opts: { filename, sheet, delimiter, encoding, header, limits: { ...limits } }, mode });
+      const plain = { filename, sheet, delimiter, encoding, header, limits: { ...limits } };
+      send({ type: 'end', id, opts: plain, mode, blocks: opts.onBlock !== undefined });
     }
     return settled({ format: job.format.promise, result: job.result.promise as Promise<T> });
   };
@@ -186,6 +188,9 @@ function onReply(reply: WorkerReply): void {
       return;
     case 'progress':
       job.onProgress?.(reply.fraction);
+      return;
+    case 'block':
+      job.onBlock?.(reply.block);
       return;
     case 'done':
       settle(reply.id, job, () => job.result.resolve(reply.result));

@@ -11,21 +11,25 @@ import { parentPort } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
 import { detectFormat } from './detect-format.js';
 import { describeResult, ingestFile } from './ingest.js';
-import type { DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
+import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 
 export type IngestMode = 'ingest' | 'inspect';
 
 export type WorkerRequest =
   | { type: 'open'; id: number; sizeHint: number }
   | { type: 'chunk'; id: number; bytes: Uint8Array }
-  | { type: 'end'; id: number; opts: Omit<IngestOptions, 'onProgress'>; mode: IngestMode }
+  | { type: 'end'; id: number; opts: PlainOptions; mode: IngestMode; blocks: boolean }
   | { type: 'abort'; id: number };
+
+/** The options that cross to the worker (functions cannot). */
+export type PlainOptions = Omit<IngestOptions, 'onProgress' | 'onBlock'>;
 
 export type WorkerError = { code?: AppError['code']; message: string; details?: Record<string, unknown> };
 
 export type WorkerReply =
   | { id: number; type: 'format'; format: DatasetFormat }
   | { id: number; type: 'progress'; fraction: number }
+  | { id: number; type: 'block'; block: ColumnBlock | null }
   | { id: number; type: 'done'; result: IngestResult | InspectResult }
   | { id: number; type: 'error'; error: WorkerError };
 
@@ -124,14 +128,14 @@ if (port) {
       case 'end': {
         const upload = uploads.get(msg.id);
         uploads.delete(msg.id);
-        if (upload) void finish(msg.id, upload, msg.opts, msg.mode);
+        if (upload) void finish(msg.id, upload, msg.opts, msg.mode, msg.blocks);
         return;
       }
     }
   });
 }
 
-async function finish(id: number, upload: Upload, opts: Omit<IngestOptions, 'onProgress'>, mode: IngestMode): Promise<void> {
+async function finish(id: number, upload: Upload, opts: PlainOptions, mode: IngestMode, blocks: boolean): Promise<void> {
   const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port!.postMessage(reply, transfer);
   try {
     // Nothing of the result points into the upload's bytes (cells become new strings and numbers),
@@ -139,7 +143,11 @@ async function finish(id: number, upload: Upload, opts: Omit<IngestOptions, 'onP
     const bytes = upload.bytes();
     const { format } = await detectFormat(bytes, opts.filename, { delimiter: opts.delimiter, encoding: opts.encoding });
     post({ id, type: 'format', format });
-    const result = await ingestFile(bytes, { ...opts, onProgress: (fraction) => post({ id, type: 'progress', fraction }) });
+    const result = await ingestFile(bytes, {
+      ...opts,
+      onProgress: (fraction) => post({ id, type: 'progress', fraction }),
+      ...(blocks ? { onBlock: (block: ColumnBlock | null) => post({ id, type: 'block', block }, block ? block.columns.map((c) => c.data.buffer as ArrayBuffer) : []) } : {}),
+    });
     if (mode === 'inspect') post({ id, type: 'done', result: describeResult(result) });
     else post({ id, type: 'done', result }, resultBuffers(result));
   } catch (err) {

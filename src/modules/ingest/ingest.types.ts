@@ -27,6 +27,23 @@ export interface IngestOptions {
   limits: IngestLimits;
   /** Called now and then with the fraction done (0..1). */
   onProgress?: (fraction: number) => void;
+  /**
+   * Called with blocks of rows while the file is read, so they can be stored before the parse ends.
+   * Only the fast CSV path gives blocks; `null` says the blocks given so far are void (the parse
+   * started again another way): the result is then the only truth.
+   */
+  onBlock?: (block: ColumnBlock | null) => void;
+}
+
+/**
+ * Rows [index·count, (index+1)·count) of every column, in the stored chunk form (column-codec.ts):
+ * a typed column's Float64 values or a text column's Int32 codes, as raw bytes. A block is right
+ * for a column when its kind is still the column's kind in the result ('codes' for text).
+ */
+export interface ColumnBlock {
+  index: number;
+  count: number;
+  columns: { kind: 'values' | 'codes'; data: Uint8Array }[];
 }
 
 export interface ColumnMeta {

@@ -40,11 +40,12 @@ export function ingestDelimited(bytes: Uint8Array, opts: IngestOptions, format: 
   let parsed: { table: Table; columns: ColumnMeta[] };
   try {
     parsed = scanDelimitedBytes({ bytes: utf8, start, delimiter, header: opts.header, limits: opts.limits, decimalComma,
-      capacity, onProgress });
+      capacity, onProgress, onBlock: opts.onBlock ?? undefined });
   } catch (err) {
     if (!(err instanceof ByteScanUnsure)) throw err;
     byteScanStats.fallbacks++;
     byteScanStats.lastFallback = err.reason;
+    opts.onBlock?.(null);
     parsed = parseDelimitedText(decodeText(bytes, encoding), delimiter, { ...opts, onProgress }, capacity, decimalComma);
   }
   opts.onProgress?.(1);

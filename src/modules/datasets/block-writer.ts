@@ -1,0 +1,78 @@
+// Stores the blocks of rows a background parse hands over while it runs (ColumnBlock), so storing
+// overlaps parsing instead of following it. Blocks wait until the dataset record exists, then are
+// written one after another. When the parse ends, `plan` says for each column how many of its
+// leading chunks are already right: a block is right when its kind is the column's final kind (a
+// column that turned out to be text later has stale 'values' blocks: they are dropped and the
+// column is written whole).
+import type { Column } from '../../core/column.js';
+import type { ColumnBlock } from '../ingest/ingest.types.js';
+import type { TableStore } from './table-store.js';
+
+export function blockWriter(store: TableStore) {
+  let target: { id: string; version: number } | null = null;
+  const waiting: (ColumnBlock | null)[] = [];
+  /** Per column, the kind of each block written so far (block i is chunk i). */
+  let written: ('values' | 'codes')[][] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let failure: unknown = null;
+
+  const enqueue = (block: ColumnBlock | null) => {
+    const ds = target!;
+    chain = chain.then(async () => {
+      if (failure) return;
+      try {
+        if (block === null) {
+          // The parse started again another way: what was written is void.
+          await store.dropVersion(ds.id, ds.version);
+          written = [];
+          return;
+        }
+        for (let c = 0; c < block.columns.length; c++) {
+          const { kind, data } = block.columns[c];
+          await store.saveChunks(ds.id, ds.version, c, [{ kind, chunk: block.index, count: block.count, data }]);
+          (written[c] ??= [])[block.index] = kind;
+        }
+      } catch (err) {
+        failure = err; // reported by plan(); later blocks are skipped
+      }
+    });
+  };
+
+  return {
+    /** A block from the parse (or null: the blocks so far are void). */
+    add(block: ColumnBlock | null): void {
+      if (target) enqueue(block);
+      else waiting.push(block);
+    },
+
+    /** The dataset exists now: write what waited, and the rest as it comes. */
+    start(ds: { id: string; version: number }): void {
+      target = ds;
+      for (const block of waiting.splice(0)) enqueue(block);
+    },
+
+    /**
+     * After the parse: waits for the writes, drops stale columns, and gives per column the first
+     * chunk still to write. Throws the first write error (e.g. the dataset was deleted meanwhile).
+     */
+    async plan(columns: Column[]): Promise<number[]> {
+      await chain;
+      if (failure) throw failure;
+      const ds = target!;
+      const from: number[] = [];
+      for (let c = 0; c < columns.length; c++) {
+        const kinds = written[c] ?? [];
+        const kind = columns[c].type === 'string' ? 'codes' : 'values';
+        let n = 0;
+        while (n < kinds.length && kinds[n] === kind) n++;
+        if (n < kinds.length) {
+          await store.dropColumn(ds.id, ds.version, c);
+          n = 0;
+        }
+        from.push(n);
+      }
+      return from;
+    },
+  };
+}
+export type BlockWriter = ReturnType<typeof blockWriter>;
