@@ -33,8 +33,8 @@ if (process.env.BENCH_TRACE === '1') {
   const inner = options.ingester ?? workerIngester;
   const trace = (what: string, since: number) => process.stderr.write(`[trace] ${what} ${(performance.now() - since).toFixed(0)} ms\n`);
   options.ingester = {
-    receive(sizeHint) {
-      const sink = inner.receive(sizeHint);
+    receive(sizeHint, expect) {
+      const sink = inner.receive(sizeHint, expect);
       const opened = performance.now();
       return {
         ...sink,

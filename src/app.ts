@@ -28,6 +28,7 @@ import { datasetsEndpoints } from './modules/datasets/datasets.router.js';
 import { datasetsService } from './modules/datasets/datasets.service.js';
 import { resultCache } from './modules/datasets/result-cache.js';
 import { tableStore } from './modules/datasets/table-store.js';
+import { safeFilename } from './modules/datasets/upload-names.js';
 import { healthEndpoint } from './modules/health/health.router.js';
 import type { Ingester } from './modules/ingest/ingester.js';
 import { workerIngester } from './modules/ingest/ingest-pool.js';
@@ -64,8 +65,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // other requests nor sits in this thread's memory.
   const ingester: Ingester = options.ingester ?? workerIngester;
   const users = usersRepo(db);
+  const limits = { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxCellBytes: config.MAX_CELL_BYTES };
   const datasets = datasetsService(datasetsRepo(db, providerOf(config.DATABASE_URL)), store, {
-    limits: { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxCellBytes: config.MAX_CELL_BYTES },
+    limits,
     asyncBytes: config.ASYNC_UPLOAD_MB * MB,
     logger,
     leaseMs,
@@ -73,7 +75,10 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // Answers take a small share of the cache budget: they are small next to the tables they come from.
   const reader = datasetReader(datasets, store, resultCache((config.CACHE_MB * MB) / 8));
   const visualizations = visualizationsService(visualizationsRepo(db), datasets, reader);
-  const upload = uploadMiddleware({ maxBytes: config.MAX_UPLOAD_MB * MB, open: (sizeHint) => ingester.receive(sizeHint) });
+  const upload = uploadMiddleware({
+    maxBytes: config.MAX_UPLOAD_MB * MB,
+    open: (sizeHint, originalname) => ingester.receive(sizeHint, { filename: safeFilename(originalname), limits }),
+  });
 
   const userRoutes = usersEndpoints(usersService(users, { signupEnabled: config.SIGNUP_ENABLED }));
   const routes: Routes = {

@@ -14,16 +14,19 @@ export interface ReceivedFile {
   sink: UploadSink;
 }
 
+/** Opens the sink for one file: at most `sizeHint` bytes, named `originalname` by the client. */
+export type OpenSink = (sizeHint: number, originalname: string) => UploadSink;
+
 /** Room for the multipart framing and the text fields around the file. */
 const FRAMING_BYTES = 64 * 1024;
 
 /** A multer storage engine that writes the file's pieces into a sink as they come. */
-function sinkStorage(open: (sizeHint: number) => UploadSink, maxBytes: number): multer.StorageEngine {
+function sinkStorage(open: OpenSink, maxBytes: number): multer.StorageEngine {
   return {
     _handleFile(req, file, cb) {
       // The body is the file plus a little framing: Content-Length sizes the sink's buffer up front.
       const declared = Number(req.headers['content-length']);
-      const sink = open(Number.isFinite(declared) && declared > 0 ? Math.min(declared, maxBytes) : 0);
+      const sink = open(Number.isFinite(declared) && declared > 0 ? Math.min(declared, maxBytes) : 0, file.originalname ?? '');
       // Whatever happens, a sink the handler did not read is dropped when the response is over
       // (abort does nothing after a read).
       (req as Request).res?.once('close', () => sink.abort());
@@ -56,7 +59,7 @@ export function receivedFile(req: Request): ReceivedFile {
   return req.file as unknown as ReceivedFile;
 }
 
-export function uploadMiddleware(opts: { maxBytes: number; open: (sizeHint: number) => UploadSink }): RequestHandler {
+export function uploadMiddleware(opts: { maxBytes: number; open: OpenSink }): RequestHandler {
   const single = multer({
     storage: sinkStorage(opts.open, opts.maxBytes + FRAMING_BYTES),
     // Keep the client's name whole (busboy would turn `..` into an empty name, and multer then drops

@@ -7,7 +7,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { AppError } from '../../src/errors.js';
-import { byteScanStats, resetByteScanStats, scanDelimitedBytes } from '../../src/modules/ingest/csv-bytes.js';
+import { ByteScanUnsure, byteScanStats, GrowingScan, resetByteScanStats, scanDelimitedBytes } from '../../src/modules/ingest/csv-bytes.js';
 import { decodeText } from '../../src/modules/ingest/decode-text.js';
 import { ingestFile } from '../../src/modules/ingest/ingest.js';
 import type { IngestLimits, IngestOptions } from '../../src/modules/ingest/ingest.types.js';
@@ -145,6 +145,34 @@ describe('byte scanner vs text path on generated files', () => {
         expectSame(g.text, { delimiter: g.delimiter, header: g.header });
       }),
       { numRuns: 1500, seed: 20261129 },
+    );
+  });
+
+  test('when a file is read while it arrives, cut at random line ends, then the table is the whole-file one (errors too)', () => {
+    const outcome = (f: () => unknown) => {
+      try {
+        return { ok: f() };
+      } catch (err) {
+        return { err: err instanceof ByteScanUnsure ? `unsure ${err.reason}` : String(err) };
+      }
+    };
+    fc.assert(
+      fc.property(fileArb, fc.array(fc.nat(), { maxLength: 8 }), (g, picks) => {
+        const bytes = utf8(g.text);
+        const input = { start: 0, delimiter: g.delimiter, header: g.header, limits: LIMITS, decimalComma: g.delimiter === ';', capacity: 1 };
+        const whole = outcome(() => scanDelimitedBytes({ bytes, ...input }));
+        const lineEnds: number[] = [];
+        bytes.forEach((b, i) => b === 10 && lineEnds.push(i + 1));
+        const cuts = [...new Set(picks.map((p) => lineEnds[p % Math.max(1, lineEnds.length)]).filter((c) => c !== undefined))].sort((a, b) => a - b);
+        const grown = outcome(() => {
+          const scan = new GrowingScan(input, bytes.length);
+          for (const cut of cuts) scan.advance(bytes, cut, false);
+          scan.advance(bytes, bytes.length, true);
+          return scan.finish();
+        });
+        expect(grown).toEqual(whole);
+      }),
+      { numRuns: 1500, seed: 20261203 },
     );
   });
 

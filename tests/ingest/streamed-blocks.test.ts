@@ -79,6 +79,46 @@ describe('blocks stored while a background upload is parsed', () => {
   });
 });
 
+describe('reading a CSV while it arrives', () => {
+  let app: StatlasApp;
+  let user: TestUser;
+  beforeAll(async () => {
+    app = await startTestApp({ ASYNC_UPLOAD_MB: '0' });
+    apps.push(app);
+    user = await signUp(app.app, 'arriving');
+  });
+
+  test('when quoted cells hold line ends, delimiters and quotes, then the stored table is the parsed one', async () => {
+    await expectStoredAsParsed(app, user, csv({
+      id: (r) => String(r),
+      note: (r) => (r % 5 === 0 ? `"line ${r}\nnext, ""quoted""\r\nend"` : `n${r % 50}`),
+      price: (r) => (r % 11 === 0 ? 'NA' : (r / 8).toFixed(3)),
+    }));
+  });
+
+  test('when the upload says the file has no header, then the early reading is dropped and the file is read that way', async () => {
+    const bytes = csv({ a: (r) => String(r), b: (r) => `x${r % 9}` });
+    const expected = await ingestFile(new Uint8Array(bytes), { filename: 'blocks.csv', header: false, limits: LIMITS });
+    const res = await upload(app.app, user, bytes, 'blocks.csv', { header: 'false' });
+    expect(res.status).toBe(202);
+    await app.datasets.idle();
+    const ds = await app.datasets.findReady(user.id, res.body.id);
+    expect(ds.rowCount).toBe(ROWS + 1);
+    expect(ds.columns).toEqual(expected.columns);
+    expect(ds.columns.map((c) => c.name)).toEqual(['column_1', 'column_2']);
+  });
+
+  test('when a big upload is JSON, then it is read as JSON', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => ({ id: i, city: `c${i % 7}` }));
+    const res = await upload(app.app, user, Buffer.from(JSON.stringify(rows)), 'rows.json');
+    expect(res.status).toBe(202);
+    await app.datasets.idle();
+    const ds = await app.datasets.findReady(user.id, res.body.id);
+    expect(ds.format).toBe('json');
+    expect(ds.rowCount).toBe(20_000);
+  });
+});
+
 describe('when the fast parse gives up after writing blocks', () => {
   test('then the text path parses again and the stored table is still exactly the parsed one', async () => {
     // Parsed in this process, so the scanner's counters can be read.

@@ -453,6 +453,11 @@ interface ScanState {
   scales: Int32Array;
   progress: ((fraction: number) => void) | undefined;
   onBlock: ((block: ColumnBlock) => void) | undefined;
+  /** The file's full size, for progress (the scan may see only a part of it so far). */
+  total: number;
+  /** Where the row being read starts, and its index (a scan that stops at a cut can take it back). */
+  rowStart: number;
+  rowIndex: number;
 }
 
 const EMPTY_F64 = new Float64Array(0);
@@ -460,47 +465,139 @@ const EMPTY_I32 = new Int32Array(0);
 
 /** Scans delimited UTF-8 bytes into a typed table; throws ByteScanUnsure where the text path must decide. */
 export function scanDelimitedBytes(input: ByteScanInput): { table: Table; columns: ColumnMeta[] } {
-  if (input.delimiter.length !== 1 || input.delimiter.charCodeAt(0) >= 0x80) throw new ByteScanUnsure('delimiter');
-  const bytes = input.bytes;
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { limits } = input;
-  const delim = input.delimiter.charCodeAt(0);
+  const scan = new GrowingScan(input, input.bytes.length);
+  scan.advance(input.bytes, input.bytes.length, true);
+  return scan.finish();
+}
 
-  const first = readFirstRecord(buf, input.start, delim, limits);
-  if (first === null) throw new ByteScanUnsure('no record');
-  const width = first.fields.length;
-  if (!input.header && limits.maxRows < 1) throw new ByteScanUnsure('row limit');
+/**
+ * A scan of a file that is still arriving: `advance` reads the records complete so far, and the
+ * last call (final) reads the rest. Exactly the table a scan of the whole file gives: the scan
+ * only ever stops at a line end, and a row cut there inside a quoted field (which may hold line
+ * ends) is taken back and read again once more of the file is in.
+ */
+export class GrowingScan {
+  private st: ScanState | null = null;
+  private header: string[] | null = null;
+  private pos = 0;
+  private rows = 0;
 
-  const cap = Math.max(16, Math.min(input.capacity, limits.maxRows + 1));
-  const st: ScanState = {
-    buf,
-    end: buf.length,
-    delim,
-    width,
-    dc: input.decimalComma,
-    maxCellBytes: limits.maxCellBytes,
-    maxRows: limits.maxRows,
-    dataStart: input.header ? first.end : first.start,
-    reread: 0,
-    cap,
-    kinds: new Int32Array(width),
-    nulls: new Float64Array(width),
-    isString: new Uint8Array(width),
-    vals: Array.from({ length: width }, () => new Float64Array(cap)),
-    codes: Array.from({ length: width }, () => EMPTY_I32),
-    dicts: Array.from({ length: width }, () => null),
-    scales: new Int32Array(width),
-    progress: input.onProgress,
-    onBlock: input.onBlock,
-  };
-
-  let rows = 0;
-  if (!input.header) {
-    first.fields.forEach((text, c) => textCell(st, c, 0, text));
-    rows = 1;
+  constructor(private readonly input: Omit<ByteScanInput, 'bytes'>, private readonly total: number) {
+    if (input.delimiter.length !== 1 || input.delimiter.charCodeAt(0) >= 0x80) throw new ByteScanUnsure('delimiter');
   }
-  rows = scanRows(st, first.end, rows);
-  return finish(st, rows, input.header ? first.fields : null);
+
+  /** Sets where progress and blocks go from now on. */
+  listen(onProgress: ByteScanInput['onProgress'], onBlock: ByteScanInput['onBlock']): void {
+    this.input.onProgress = onProgress;
+    this.input.onBlock = onBlock;
+    if (this.st) {
+      this.st.progress = onProgress;
+      this.st.onBlock = onBlock;
+    }
+  }
+
+  /**
+   * Reads bytes[start, end): all of it when `final`, else up to `end`, which must follow a line
+   * end (LF) of the text. Throws ByteScanUnsure or AppError as the whole-file scan would.
+   */
+  advance(bytes: Uint8Array, end: number, final: boolean): void {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, end);
+    if (!this.st) {
+      if (!this.begin(buf, final)) return;
+    }
+    const st = this.st!;
+    st.buf = buf;
+    st.end = end;
+    try {
+      this.rows = scanRows(st, this.pos, this.rows);
+      this.pos = end;
+    } catch (err) {
+      // A quoted field runs past the part we have: take its row back, read it with the next part.
+      if (final || !(err instanceof ByteScanUnsure) || err.reason !== 'unclosed quote') throw err;
+      takeBackRow(st);
+      this.pos = st.rowStart;
+      this.rows = st.rowIndex;
+    }
+  }
+
+  finish(): { table: Table; columns: ColumnMeta[] } {
+    if (!this.st) throw new ByteScanUnsure('no record');
+    return finish(this.st, this.rows, this.input.header ? this.header : null);
+  }
+
+  /** Reads the first record and sets the scan up; false when that record is not complete yet. */
+  private begin(buf: Buffer, final: boolean): boolean {
+    const input = this.input;
+    const { limits } = input;
+    const delim = input.delimiter.charCodeAt(0);
+    let first: ReturnType<typeof readFirstRecord>;
+    try {
+      first = readFirstRecord(buf, input.start, delim, limits);
+    } catch (err) {
+      if (!final && err instanceof ByteScanUnsure && err.reason === 'unclosed quote') return false;
+      throw err;
+    }
+    if (first === null) {
+      if (final) throw new ByteScanUnsure('no record');
+      return false;
+    }
+    const width = first.fields.length;
+    if (!input.header && limits.maxRows < 1) throw new ByteScanUnsure('row limit');
+
+    const cap = Math.max(16, Math.min(input.capacity, limits.maxRows + 1));
+    const st: ScanState = {
+      buf,
+      end: buf.length,
+      delim,
+      width,
+      dc: input.decimalComma,
+      maxCellBytes: limits.maxCellBytes,
+      maxRows: limits.maxRows,
+      dataStart: input.header ? first.end : first.start,
+      reread: 0,
+      cap,
+      kinds: new Int32Array(width),
+      nulls: new Float64Array(width),
+      isString: new Uint8Array(width),
+      vals: Array.from({ length: width }, () => new Float64Array(cap)),
+      codes: Array.from({ length: width }, () => EMPTY_I32),
+      dicts: Array.from({ length: width }, () => null),
+      scales: new Int32Array(width),
+      progress: input.onProgress,
+      onBlock: input.onBlock,
+      total: this.total,
+      rowStart: first.end,
+      rowIndex: 0,
+    };
+    this.st = st;
+    this.header = first.fields;
+    this.rows = 0;
+    if (!input.header) {
+      first.fields.forEach((text, c) => textCell(st, c, 0, text));
+      this.rows = 1;
+    }
+    this.pos = first.end;
+    return true;
+  }
+}
+
+/**
+ * Undoes the cells the row being read has written so far: its missing cells are no longer counted,
+ * and its slots are cleared (a slot not written by this row holds 0, never NaN or -1).
+ */
+function takeBackRow(st: ScanState): void {
+  const row = st.rowIndex;
+  if (row >= st.cap) return; // the row had not started writing
+  for (let c = 0; c < st.width; c++) {
+    if (st.isString[c] === 1) {
+      if (st.codes[c][row] === -1) st.nulls[c]--;
+      st.codes[c][row] = 0;
+    } else {
+      const v = st.vals[c][row];
+      if (v !== v) st.nulls[c]--;
+      st.vals[c][row] = 0;
+    }
+  }
 }
 
 /** The first non-blank record's fields as strings, and where it starts and ends; null when there is none. */
@@ -651,6 +748,8 @@ function scanRows(st: ScanState, pos: number, rows: number): number {
       if (pos < n && buf[pos] === LF) pos++;
       continue;
     }
+    st.rowStart = pos;
+    st.rowIndex = rows;
     if (rows >= st.cap) grow(st, rows + 1);
     const row = rows;
     let col = 0;
@@ -778,7 +877,7 @@ function scanRows(st: ScanState, pos: number, rows: number): number {
       throw new AppError('FILE_TOO_LARGE', `The file has more than ${maxRows} rows.`, { limit: maxRows });
     }
     if ((rows & (PROGRESS_EVERY_ROWS - 1)) === 0) {
-      if (progress !== undefined) progress(pos / n);
+      if (progress !== undefined) progress(pos / st.total);
       if (st.onBlock !== undefined && (rows & (CHUNK_ROWS - 1)) === 0) emitBlock(st, rows);
     }
   }

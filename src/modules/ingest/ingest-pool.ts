@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
-import type { IngestJob, Ingester, UploadSink } from './ingester.js';
+import type { IngestJob, Ingester, UploadHints, UploadSink } from './ingester.js';
 import { settled } from './ingester.js';
 import type { IngestMode, WorkerError, WorkerReply, WorkerRequest } from './ingest-worker.js';
 import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
@@ -50,7 +50,7 @@ const pending = new Map<number, Pending>();
 let nextId = 1;
 
 /** The app's ingester: every upload is received and parsed in the worker. */
-export const workerIngester: Ingester = { receive: (sizeHint) => workerSink(sizeHint) };
+export const workerIngester: Ingester = { receive: (sizeHint, expect) => workerSink(sizeHint, expect) };
 
 /** Parses a whole file in the worker (tests, warm-up). */
 export function ingestInWorker(bytes: Uint8Array, opts: IngestOptions, onProgress?: (fraction: number) => void): Promise<IngestResult> {
@@ -66,7 +66,7 @@ export async function stopIngestWorker(): Promise<void> {
   await w.terminate();
 }
 
-function workerSink(sizeHint: number): UploadSink {
+function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
   const id = nextId++;
   const w = use();
   let state: 'open' | 'ended' | 'aborted' = 'open';
@@ -114,7 +114,7 @@ function workerSink(sizeHint: number): UploadSink {
     return settled({ format: job.format.promise, result: job.result.promise as Promise<T> });
   };
 
-  send({ type: 'open', id, sizeHint });
+  send({ type: 'open', id, sizeHint, ...(expect ? { expect: { filename: expect.filename, limits: { ...expect.limits } } } : {}) });
   return {
     write(chunk) {
       if (state !== 'open' || chunk.length === 0) return;

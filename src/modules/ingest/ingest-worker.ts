@@ -11,12 +11,14 @@ import { parentPort } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
 import { detectFormat } from './detect-format.js';
 import { describeResult, ingestFile } from './ingest.js';
+import { GrowingCsv } from './csv-stream.js';
+import type { UploadHints } from './ingester.js';
 import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 
 export type IngestMode = 'ingest' | 'inspect';
 
 export type WorkerRequest =
-  | { type: 'open'; id: number; sizeHint: number }
+  | { type: 'open'; id: number; sizeHint: number; expect?: UploadHints }
   | { type: 'chunk'; id: number; bytes: Uint8Array }
   | { type: 'end'; id: number; opts: PlainOptions; mode: IngestMode; blocks: boolean }
   | { type: 'abort'; id: number };
@@ -82,9 +84,24 @@ function giveBack(buf: Uint8Array): void {
 class Upload {
   private buf: Uint8Array;
   length = 0;
+  /** Reads the file as a CSV while it arrives (a guess, checked at the end). */
+  readonly csv: GrowingCsv | null;
+  private feeding = false;
+  private ended = false;
 
-  constructor(sizeHint: number) {
+  constructor(sizeHint: number, expect?: UploadHints) {
     this.buf = takeBuffer(Math.max(1, sizeHint || INITIAL_BYTES));
+    this.csv = expect ? new GrowingCsv(expect.filename, expect.limits, sizeHint || INITIAL_BYTES) : null;
+  }
+
+  /** Reads what arrived, once the pieces waiting in the queue are in (not once per piece). */
+  private feedSoon(): void {
+    if (!this.csv || this.feeding) return;
+    this.feeding = true;
+    setImmediate(() => {
+      this.feeding = false;
+      if (!this.ended) this.csv!.feed(this.buf, this.length);
+    });
   }
 
   append(chunk: Uint8Array): void {
@@ -98,9 +115,12 @@ class Upload {
     }
     this.buf.set(chunk, this.length);
     this.length = need;
+    this.feedSoon();
   }
 
+  /** The whole file (no more pieces come). */
   bytes(): Uint8Array {
+    this.ended = true;
     return this.buf.subarray(0, this.length);
   }
 
@@ -116,7 +136,7 @@ if (port) {
   port.on('message', (msg: WorkerRequest) => {
     switch (msg.type) {
       case 'open':
-        uploads.set(msg.id, new Upload(msg.sizeHint));
+        uploads.set(msg.id, new Upload(msg.sizeHint, msg.expect));
         return;
       case 'chunk':
         uploads.get(msg.id)?.append(msg.bytes);
@@ -143,11 +163,13 @@ async function finish(id: number, upload: Upload, opts: PlainOptions, mode: Inge
     const bytes = upload.bytes();
     const { format } = await detectFormat(bytes, opts.filename, { delimiter: opts.delimiter, encoding: opts.encoding });
     post({ id, type: 'format', format });
-    const result = await ingestFile(bytes, {
+    const full: IngestOptions = {
       ...opts,
       onProgress: (fraction) => post({ id, type: 'progress', fraction }),
       ...(blocks ? { onBlock: (block: ColumnBlock | null) => post({ id, type: 'block', block }, block ? block.columns.map((c) => c.data.buffer as ArrayBuffer) : []) } : {}),
-    });
+    };
+    // Most of a CSV may be read already; otherwise (or when the guess was wrong) from the start.
+    const result = upload.csv?.finish(bytes, format, full) ?? (await ingestFile(bytes, full));
     if (mode === 'inspect') post({ id, type: 'done', result: describeResult(result) });
     else post({ id, type: 'done', result }, resultBuffers(result));
   } catch (err) {

@@ -4,7 +4,7 @@
 // back first (a 415 is answered in the request, and a big upload can answer 202 while it parses).
 import { detectFormat } from './detect-format.js';
 import { ingestFile, inspectFile } from './ingest.js';
-import type { DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
+import type { DatasetFormat, IngestLimits, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 
 export interface IngestJob<T> {
   /** The file's format, from its content; rejects with the 415 (or a 422 for an empty file). */
@@ -25,8 +25,17 @@ export interface UploadSink {
 }
 
 export interface Ingester {
-  /** A sink for one upload; `sizeHint` is the most it will receive (e.g. the request's Content-Length). */
-  receive(sizeHint: number): UploadSink;
+  /**
+   * A sink for one upload; `sizeHint` is the most it will receive (e.g. the request's Content-Length).
+   * `expect` tells what it will likely be read with, so a parser may start before the end.
+   */
+  receive(sizeHint: number, expect?: UploadHints): UploadSink;
+}
+
+/** What an upload is likely to be read with, known when it starts (the ingest options may still differ). */
+export interface UploadHints {
+  filename: string;
+  limits: IngestLimits;
 }
 
 export interface ParseFunctions {

@@ -110,7 +110,7 @@ export function parseDelimitedText(
 }
 
 /** Up to two UTF-8 byte order marks (the decoder drops one, decodeText a second). */
-function bomsLength(bytes: Uint8Array): number {
+export function bomsLength(bytes: Uint8Array): number {
   let i = 0;
   for (let k = 0; k < 2; k++) {
     if (bytes[i] === 0xef && bytes[i + 1] === 0xbb && bytes[i + 2] === 0xbf) i += 3;
@@ -119,7 +119,7 @@ function bomsLength(bytes: Uint8Array): number {
 }
 
 /** Nothing but white space (as /\S/ sees it) from start on. */
-function isBlankUtf8(bytes: Uint8Array, start: number): boolean {
+export function isBlankUtf8(bytes: Uint8Array, start: number): boolean {
   for (let i = start; i < bytes.length; i++) {
     const b = bytes[i];
     if (b === 32 || (b >= 9 && b <= 13)) continue;
@@ -131,18 +131,21 @@ function isBlankUtf8(bytes: Uint8Array, start: number): boolean {
 }
 
 /** The text's first SNIFF_SAMPLE_CHARS UTF-16 units, decoding no more bytes than needed (≤ 3 per unit). */
-function sampleText(bytes: Uint8Array, start: number): string {
+export function sampleText(bytes: Uint8Array, start: number): string {
   const end = Math.min(bytes.length, start + SNIFF_SAMPLE_CHARS * 3);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, end).slice(0, SNIFF_SAMPLE_CHARS);
 }
 
-/** Rows to reserve up front, from the line density of the file's first 256 KiB (arrays grow if it is off). */
-function estimateRows(bytes: Uint8Array, maxRows: number): number {
+/**
+ * Rows to reserve up front, from the line density of the file's first 256 KiB (arrays grow if it is
+ * off); `total` is the file's size when only its start is here.
+ */
+export function estimateRows(bytes: Uint8Array, maxRows: number, total = bytes.length): number {
   const probe = Math.min(bytes.length, 256 * 1024);
   let lines = 0;
   for (let i = 0; i < probe; i++) if (bytes[i] === 10) lines++;
   if (lines === 0) return 1024;
-  const estimate = Math.ceil((lines * bytes.length) / probe * 1.05) + 16;
+  const estimate = Math.ceil((lines * total) / probe * 1.05) + 16;
   return Math.min(estimate, maxRows + 1);
 }
 

@@ -1,0 +1,111 @@
+// Reading a CSV upload while it still arrives, so parsing overlaps receiving (the ingest worker
+// feeds it each piece). It starts with the defaults an upload gets when it names no delimiter,
+// encoding or header: a guess that is checked when the file is complete. When the guess does not
+// hold (other options, not UTF-8, not CSV after all, the fast scanner unsure), `finish` says so
+// and the upload is parsed from its start the usual way. When it holds, the result is the one
+// ingestDelimited gives for the whole file: the same scanner, only fed in parts (csv-bytes.ts).
+import { ByteScanUnsure, GrowingScan } from './csv-bytes.js';
+import { detectEncoding } from './decode-text.js';
+import type { ColumnBlock, DatasetFormat, IngestLimits, IngestOptions, IngestResult } from './ingest.types.js';
+import { bomsLength, estimateRows, isBlankUtf8, normalizeDelimiter, sampleText } from './parse-delimited.js';
+import { sniffDelimiter } from './sniff-delimiter.js';
+
+/**
+ * Reading starts once this much is in: enough for the delimiter sniffer's sample (64k characters,
+ * at most 3 bytes each) to be the whole file's, and for the row estimate.
+ */
+const START_BYTES = 256 * 1024;
+
+export class GrowingCsv {
+  private scan: GrowingScan | null = null;
+  private delimiter = '';
+  /** Bytes read so far (always just after a line end). */
+  private read = 0;
+  private gaveUp = false;
+  /** Blocks read before anyone asked for them (they go out at finish, if asked for). */
+  private early: ColumnBlock[] = [];
+
+  constructor(private readonly filename: string, private readonly limits: IngestLimits, private readonly total: number) {}
+
+  /** bytes[0, length) have arrived: reads the complete lines among them. Never throws. */
+  feed(bytes: Uint8Array, length: number): void {
+    if (this.gaveUp) return;
+    try {
+      const end = bytes.lastIndexOf(10, length - 1) + 1;
+      if (end <= this.read) return;
+      if (!this.scan && !this.begin(bytes, end)) return;
+      this.scan!.advance(bytes, end, false);
+      this.read = end;
+    } catch {
+      // An error or a doubt: the usual parse of the whole file will say what it is.
+      this.giveUp();
+    }
+  }
+
+  /**
+   * The whole file is in and `format` is what detection said: the parse, or null when it has to
+   * start again the usual way (blocks handed out by then are declared void with onBlock(null)).
+   * Throws the parse's own error (413 for too many rows, say), as the usual parse would.
+   */
+  finish(bytes: Uint8Array, format: DatasetFormat, opts: IngestOptions): IngestResult | null {
+    const scan = this.scan;
+    if (!scan || this.gaveUp || (format !== 'csv' && format !== 'tsv') || !this.sameOptions(opts)) return null;
+    // What the guess assumed of the part it saw must hold for the whole file.
+    if (detectEncoding(bytes) !== 'utf-8') return null;
+    const onBlock = opts.onBlock;
+    for (const block of this.early.splice(0)) onBlock?.(block);
+    scan.listen(opts.onProgress, onBlock ?? undefined);
+    let parsed: ReturnType<GrowingScan['finish']>;
+    try {
+      scan.advance(bytes, bytes.length, true);
+      parsed = scan.finish();
+    } catch (err) {
+      if (!(err instanceof ByteScanUnsure)) throw err;
+      onBlock?.(null);
+      return null;
+    }
+    opts.onProgress?.(1);
+    return { format: this.delimiter === '\t' ? 'tsv' : 'csv', encoding: 'utf-8', delimiter: this.delimiter, sheets: null, ...parsed };
+  }
+
+  /** Sets the scan up on the first `end` bytes; false (for now or for good) when it cannot start. */
+  private begin(bytes: Uint8Array, end: number): boolean {
+    if (end < START_BYTES && end < this.total) return false;
+    const head = bytes.subarray(0, end);
+    if (detectEncoding(head) !== 'utf-8') return this.giveUp();
+    const start = bomsLength(head);
+    if (isBlankUtf8(head, start)) return this.giveUp();
+    const sample = sampleText(head, start);
+    const first = sample.search(/\S/);
+    // JSON (the usual parse decides the rest: binary files, one-column files...).
+    if (sample[first] === '{' || sample[first] === '[') return this.giveUp();
+    this.delimiter = sniffDelimiter(sample, this.filename);
+    this.scan = new GrowingScan(
+      {
+        start,
+        delimiter: this.delimiter,
+        header: true,
+        limits: this.limits,
+        decimalComma: this.delimiter === ';',
+        capacity: estimateRows(head, this.limits.maxRows, this.total),
+        onBlock: (block) => this.early.push(block),
+      },
+      this.total,
+    );
+    return true;
+  }
+
+  private sameOptions(opts: IngestOptions): boolean {
+    const l = opts.limits;
+    return opts.filename === this.filename && opts.header === true && normalizeDelimiter(opts.delimiter) === undefined &&
+      opts.encoding === undefined && l.maxRows === this.limits.maxRows && l.maxColumns === this.limits.maxColumns &&
+      l.maxCellBytes === this.limits.maxCellBytes;
+  }
+
+  private giveUp(): false {
+    this.gaveUp = true;
+    this.scan = null;
+    this.early = [];
+    return false;
+  }
+}
