@@ -108,6 +108,17 @@ describe('reading a CSV while it arrives', () => {
     expect(ds.columns.map((c) => c.name)).toEqual(['column_1', 'column_2']);
   });
 
+  test('when the file breaks at its end, after blocks were stored, then the dataset fails and none of its content is left', async () => {
+    const good = csv({ id: (r) => String(r), city: (r) => `c${r % 13}` });
+    const res = await upload(app.app, user, Buffer.concat([good, Buffer.from('\n1,2,3,4\n')]), 'broken.csv');
+    expect(res.status).toBe(202);
+    await app.datasets.idle();
+    const got = await request(app.app).get(`/api/v1/datasets/${res.body.id}`).set(user.auth);
+    expect(got.body.status).toBe('failed');
+    expect(got.body.error).toMatch(/line/);
+    expect(await app.db.datasetChunk.count({ where: { datasetId: res.body.id } })).toBe(0);
+  });
+
   test('when a big upload is JSON, then it is read as JSON', async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => ({ id: i, city: `c${i % 7}` }));
     const res = await upload(app.app, user, Buffer.from(JSON.stringify(rows)), 'rows.json');

@@ -15,6 +15,7 @@ export function blockWriter(store: TableStore) {
   let written: ('values' | 'codes')[][] = [];
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown = null;
+  let closed = false;
 
   const enqueue = (block: ColumnBlock | null) => {
     const ds = target!;
@@ -41,6 +42,7 @@ export function blockWriter(store: TableStore) {
   return {
     /** A block from the parse (or null: the blocks so far are void). */
     add(block: ColumnBlock | null): void {
+      if (closed) return;
       if (target) enqueue(block);
       else waiting.push(block);
     },
@@ -56,6 +58,7 @@ export function blockWriter(store: TableStore) {
      * chunk still to write. Throws the first write error (e.g. the dataset was deleted meanwhile).
      */
     async plan(columns: Column[]): Promise<number[]> {
+      closed = true;
       await chain;
       if (failure) throw failure;
       const ds = target!;
@@ -72,6 +75,16 @@ export function blockWriter(store: TableStore) {
         from.push(n);
       }
       return from;
+    },
+
+    /**
+     * The parse failed: takes no more blocks and waits for the writes under way, so the content
+     * can be removed after them (a write that ran after the removal would leave rows behind).
+     */
+    async close(): Promise<void> {
+      closed = true;
+      waiting.length = 0;
+      await chain;
     },
   };
 }

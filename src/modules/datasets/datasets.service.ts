@@ -6,6 +6,7 @@ import { applyFilters, parseFilterQuery } from '../../core/filter-ops.js';
 import { parseSortParam, sortRows } from '../../core/sort.js';
 import type { DatasetRecord, DatasetsRepo } from '../../db/datasets.repo.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
+import type { ReceivedFile } from '../../http/upload.js';
 import { AppError, type ParseLocation } from '../../errors.js';
 import type { IngestJob } from '../ingest/ingester.js';
 import type { ColumnBlock, IngestLimits, IngestOptions, IngestResult, InspectResult } from '../ingest/ingest.types.js';
@@ -16,7 +17,6 @@ import type { EXPORT_FORMATS } from './datasets.schemas.js';
 import { toCsv, toJson, toXlsx } from './export-writers.js';
 import type { TableStore } from './table-store.js';
 import { nameWithoutExtension, safeFilename } from './upload-names.js';
-import type { ReceivedFile } from '../../http/upload.js';
 
 /** An upload as the upload middleware leaves it: the file's bytes are already in the sink. */
 export type UploadedFile = ReceivedFile;
@@ -150,6 +150,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       opts.logger.info({ datasetId: ds.id, rows: result.table.rowCount, ready }, 'ingest finished');
     } catch (err) {
       opts.logger.warn({ datasetId: ds.id, err: err instanceof AppError ? err.message : err }, 'ingest failed');
+      await blocks.close();
       await repo.markFailed(ds.id, describeFailure(err)).catch(() => undefined);
       await store.prune(ds.id, null).catch(() => undefined);
     } finally {
