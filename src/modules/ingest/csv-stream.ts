@@ -15,6 +15,11 @@ import { sniffDelimiter } from './sniff-delimiter.js';
  * at most 3 bytes each) to be the whole file's, and for the row estimate.
  */
 const START_BYTES = 256 * 1024;
+/**
+ * Bytes read per step: between steps the worker takes its messages, so the end of an upload (and
+ * with it the format check the client waits for) is not held up by a long read.
+ */
+const STEP_BYTES = 4 * 1024 * 1024;
 
 export class GrowingCsv {
   private scan: GrowingScan | null = null;
@@ -27,18 +32,24 @@ export class GrowingCsv {
 
   constructor(private readonly filename: string, private readonly limits: IngestLimits, private readonly total: number) {}
 
-  /** bytes[0, length) have arrived: reads the complete lines among them. Never throws. */
-  feed(bytes: Uint8Array, length: number): void {
-    if (this.gaveUp) return;
+  /**
+   * bytes[0, length) have arrived: reads complete lines among them, one step's worth. True when
+   * there is more to read now (call again soon). Never throws.
+   */
+  feed(bytes: Uint8Array, length: number): boolean {
+    if (this.gaveUp) return false;
     try {
-      const end = bytes.lastIndexOf(10, length - 1) + 1;
-      if (end <= this.read) return;
-      if (!this.scan && !this.begin(bytes, end)) return;
+      const upTo = Math.min(length, this.scan ? this.read + STEP_BYTES : length);
+      const end = bytes.lastIndexOf(10, upTo - 1) + 1;
+      if (end <= this.read) return false;
+      if (!this.scan && !this.begin(bytes, end)) return false;
       this.scan!.advance(bytes, end, false);
       this.read = end;
+      return upTo < length;
     } catch {
       // An error or a doubt: the usual parse of the whole file will say what it is.
       this.giveUp();
+      return false;
     }
   }
 

@@ -100,7 +100,7 @@ class Upload {
     this.feeding = true;
     setImmediate(() => {
       this.feeding = false;
-      if (!this.ended) this.csv!.feed(this.buf, this.length);
+      if (!this.ended && this.csv!.feed(this.buf, this.length)) this.feedSoon();
     });
   }
 
