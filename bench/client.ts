@@ -14,9 +14,10 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string>): Promise<BenchServer> {
+/** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
+export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {
   const child: ChildProcess = fork(CHILD, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...nodeArgs],
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

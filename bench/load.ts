@@ -10,6 +10,10 @@
 // Prints a table and writes bench/results/load.json.
 //
 // Options (environment): LOAD_SECONDS=30  LOAD_CONNECTIONS=50  LOAD_BIG_MB=100  BENCH_PG=postgresql://…|off
+// LOAD_PHASES=mixed,charts,big (default all three; e.g. LOAD_PHASES=charts runs phase 2 alone, and
+// then leaves bench/results/load.json as it is unless LOAD_WRITE=1)
+// LOAD_REPEAT=3 (phase 2 this many times per database, each on a fresh server; the JSON keeps every run)
+// LOAD_CPU_PROF=<dir> (phase 2's server writes a V8 CPU profile there: where the time goes)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +27,9 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 50);
 const BIG_MB = Number(process.env.LOAD_BIG_MB ?? 100);
+const PHASES = new Set((process.env.LOAD_PHASES ?? 'mixed,charts,big').split(',').map((p) => p.trim()));
+const REPEAT = Number(process.env.LOAD_REPEAT ?? 1);
+const CPU_PROF = process.env.LOAD_CPU_PROF;
 const USERS = 5;
 const MB = 1024 * 1024;
 
@@ -180,7 +187,9 @@ async function breakdown(db: BenchDb) {
 async function chartLoad(db: BenchDb, dir: string) {
   const file = join(dir, 'load-charts-100k.csv');
   if (!existsSync(file)) await generateCsv(file, 100_000);
-  const server = await startServer({ DATABASE_URL: db.url, PORT: '0', RATE_LIMIT_ENABLED: 'false' });
+  // One folder per run: Node names the files by process and thread (tsx's loader thread writes one too).
+  const profile = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF, `charts-${db.kind}-${Date.now()}`)}`] : [];
+  const server = await startServer({ DATABASE_URL: db.url, PORT: '0', RATE_LIMIT_ENABLED: 'false' }, profile);
   try {
     const s = await signUp(server.base, 'charts');
     const timing = await uploadAndWait(s, file, 20);
@@ -247,72 +256,113 @@ async function bigUpload(db: BenchDb, dir: string) {
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
+/** The median of each measure over repeated phase-2 runs on one database. */
+function medianRun(runs: Awaited<ReturnType<typeof chartLoad>>[]) {
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  return {
+    db: runs[0].db,
+    runs: runs.length,
+    throughput: med(runs.map((r) => r.throughput)),
+    p50: med(runs.map((r) => r.p50)),
+    p99: med(runs.map((r) => r.p99)),
+    errors: runs.reduce((n, r) => n + r.errors + r.timeouts, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+  };
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'statlas-load-'));
   const out: Record<string, unknown> = {
     when: new Date().toISOString(),
     machine: { cpus: cpus().length, memoryGb: Number((totalmem() / 1024 ** 3).toFixed(1)), node: process.version },
-    settings: { seconds: SECONDS, connections: CONNECTIONS, users: USERS, mix: '1/8 uploads (200-row CSV), lists, rows pages, chart-data, dataset reads', rateLimits: 'off' },
-    mixed: [] as unknown[],
-    bigUpload: null as unknown,
+    settings: { seconds: SECONDS, connections: CONNECTIONS, users: USERS, mix: '1/8 uploads (200-row CSV), lists, rows pages, chart-data, dataset reads', rateLimits: 'off', phases: [...PHASES], chartRepeats: REPEAT },
   };
   const dbs: BenchDb[] = [await sqliteDb(dir, 'load')];
   const pgd = await pgDb('load', log);
   if (pgd) dbs.push(pgd);
   try {
-    for (const db of dbs) (out.mixed as unknown[]).push(await mixedLoad(db));
-    out.charts = [] as unknown[];
-    for (const db of dbs) (out.charts as unknown[]).push(await chartLoad(db, dir));
+    if (PHASES.has('mixed')) {
+      out.mixed = [] as unknown[];
+      for (const db of dbs) (out.mixed as unknown[]).push(await mixedLoad(db));
+    }
+    if (PHASES.has('charts')) {
+      out.charts = [] as unknown[];
+      out.chartRuns = [] as unknown[];
+      for (const db of dbs) {
+        const runs: Awaited<ReturnType<typeof chartLoad>>[] = [];
+        for (let r = 0; r < REPEAT; r++) runs.push(await chartLoad(db, dir));
+        (out.chartRuns as unknown[]).push(...runs);
+        (out.charts as unknown[]).push(REPEAT === 1 ? runs[0] : medianRun(runs));
+      }
+    }
     if (process.env.LOAD_BREAKDOWN === '1') out.breakdown = await breakdown(dbs[0]);
-    const bigDb = await sqliteDb(mkdtempSync(join(tmpdir(), 'statlas-load-big-')), 'load-big');
-    try {
-      out.bigUpload = await bigUpload(bigDb, dir);
-    } finally {
-      await bigDb.drop();
+    if (PHASES.has('big')) {
+      const bigDb = await sqliteDb(mkdtempSync(join(tmpdir(), 'statlas-load-big-')), 'load-big');
+      try {
+        out.bigUpload = await bigUpload(bigDb, dir);
+      } finally {
+        await bigDb.drop();
+      }
     }
   } finally {
     for (const db of dbs) await db.drop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const rows = (out.mixed as Awaited<ReturnType<typeof mixedLoad>>[]).map((r) => ({
-    database: r.db,
-    'req/s': fmt(r.throughput),
-    requests: r.requests,
-    'p50 ms': fmt(r.p50),
-    'p99 ms': fmt(r.p99),
-    errors: r.errors,
-    timeouts: r.timeouts,
-    non2xx: r.non2xx,
-    'RSS start MB': fmt(r.rss.startMb),
-    'RSS end MB': fmt(r.rss.endMb),
-    'RSS peak MB': fmt(r.rss.peakMb),
-  }));
-  console.log(`\nMixed load: ${CONNECTIONS} connections, ${SECONDS} s, rate limits off`);
-  console.table(rows);
-  console.log(`\nchart-data on a 100,000-row dataset: ${CONNECTIONS} connections, 10 s (target: p99 under 100 ms, no errors)`);
-  console.table(
-    (out.charts as Awaited<ReturnType<typeof chartLoad>>[]).map((r) => ({
+  if (out.mixed) {
+    const rows = (out.mixed as Awaited<ReturnType<typeof mixedLoad>>[]).map((r) => ({
+      database: r.db,
+      'req/s': fmt(r.throughput),
+      requests: r.requests,
+      'p50 ms': fmt(r.p50),
+      'p99 ms': fmt(r.p99),
+      errors: r.errors,
+      timeouts: r.timeouts,
+      non2xx: r.non2xx,
+      'RSS start MB': fmt(r.rss.startMb),
+      'RSS end MB': fmt(r.rss.endMb),
+      'RSS peak MB': fmt(r.rss.peakMb),
+    }));
+    console.log(`\nMixed load: ${CONNECTIONS} connections, ${SECONDS} s, rate limits off`);
+    console.table(rows);
+  }
+  if (out.charts) {
+    const row = (r: { db: string; throughput: number; p50: number; p99: number; errors: number; non2xx: number }) => ({
       database: r.db, 'req/s': fmt(r.throughput), 'p50 ms': fmt(r.p50), 'p99 ms': fmt(r.p99), errors: r.errors, non2xx: r.non2xx,
-    })),
-  );
-  const big = out.bigUpload as Awaited<ReturnType<typeof bigUpload>>;
-  console.log(`\n${big.fileMb} MB CSV upload on ${big.db} with 20 readers alongside`);
-  console.table([
-    {
-      answer: `${big.answerStatus} in ${big.answerMs} ms`,
-      'ready ms': big.readyMs,
-      'RSS start MB': big.rssStartMb,
-      'RSS peak MB': big.rssPeakMb,
-      'RSS end MB': big.rssEndMb,
-      'readers req/s': fmt(big.readersDuring.throughput),
-      'readers p99 ms': fmt(big.readersDuring.p99),
-      'readers errors': big.readersDuring.errors + big.readersDuring.non2xx,
-    },
-  ]);
-  mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'load.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log('\nwritten: bench/results/load.json');
+    });
+    console.log(`\nchart-data on a 100,000-row dataset: ${CONNECTIONS} connections, 10 s (target: p99 under 100 ms, no errors)`);
+    if (REPEAT > 1) {
+      console.log('each run:');
+      console.table((out.chartRuns as Awaited<ReturnType<typeof chartLoad>>[]).map(row));
+      console.log(`medians of ${REPEAT} runs (errors and non2xx: totals):`);
+    }
+    console.table((out.charts as Parameters<typeof row>[0][]).map(row));
+  }
+  if (out.bigUpload) {
+    const big = out.bigUpload as Awaited<ReturnType<typeof bigUpload>>;
+    console.log(`\n${big.fileMb} MB CSV upload on ${big.db} with 20 readers alongside`);
+    console.table([
+      {
+        answer: `${big.answerStatus} in ${big.answerMs} ms`,
+        'ready ms': big.readyMs,
+        'RSS start MB': big.rssStartMb,
+        'RSS peak MB': big.rssPeakMb,
+        'RSS end MB': big.rssEndMb,
+        'readers req/s': fmt(big.readersDuring.throughput),
+        'readers p99 ms': fmt(big.readersDuring.p99),
+        'readers errors': big.readersDuring.errors + big.readersDuring.non2xx,
+      },
+    ]);
+  }
+  // A partial run must not overwrite the full results by accident.
+  if (PHASES.size === 3 || process.env.LOAD_WRITE === '1') {
+    mkdirSync(join(here, 'results'), { recursive: true });
+    writeFileSync(join(here, 'results', 'load.json'), JSON.stringify(out, null, 2) + '\n');
+    console.log('\nwritten: bench/results/load.json');
+  }
 }
 
 await main();
