@@ -69,10 +69,14 @@ function sendReply(res: Response, reply: Reply | undefined): void {
   else res.status(status).json(reply.body);
 }
 
+/** A route without a query schema takes no query parameters (built once: zod compiles each new schema on first use). */
+const NO_QUERY = z.object({}).strict();
+
 function handlerFor(e: Endpoint): RequestHandler {
+  const querySchema = e.query ?? NO_QUERY;
   return async (req: Request, res: Response) => {
     const params = e.params ? parseWith(e.params, req.params) : {};
-    const query = parseWith(e.query ?? z.object({}).strict(), { ...(req.query as object) });
+    const query = parseWith(querySchema, { ...(req.query as object) });
     const body = e.body ? parseWith(e.body, req.body ?? {}) : undefined;
     const reply = await e.handle({ params, query, body, user: res.locals.user as AuthUser, req, res });
     sendReply(res, reply);
