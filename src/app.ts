@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { createDb, providerOf, type Db } from './db/client.js';
 import { contentRepo } from './db/content.repo.js';
 import { datasetsRepo } from './db/datasets.repo.js';
+import { requestLookups } from './db/request-lookups.js';
 import { usersRepo, type UsersRepo } from './db/users.repo.js';
 import { visualizationsRepo } from './db/visualizations.repo.js';
 import { AppError } from './errors.js';
@@ -64,9 +65,12 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // Uploads stream into a long-lived worker thread that parses them, so a big upload neither stalls
   // other requests nor sits in this thread's memory.
   const ingester: Ingester = options.ingester ?? workerIngester;
-  const users = usersRepo(db);
+  // The key and dataset lookups of every request go through the drivers too (see request-lookups.ts).
+  const lookups = requestLookups(config.DATABASE_URL);
+  await lookups.connect();
+  const users = usersRepo(db, lookups);
   const limits = { maxRows: config.MAX_ROWS, maxColumns: config.MAX_COLUMNS, maxCellBytes: config.MAX_CELL_BYTES };
-  const datasets = datasetsService(datasetsRepo(db, providerOf(config.DATABASE_URL)), store, {
+  const datasets = datasetsService(datasetsRepo(db, providerOf(config.DATABASE_URL), lookups), store, {
     limits,
     asyncBytes: config.ASYNC_UPLOAD_MB * MB,
     logger,
@@ -126,6 +130,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       clearInterval(sweeper);
       await datasets.idle();
       await store.close();
+      await lookups.close();
       await db.$disconnect();
     },
   };

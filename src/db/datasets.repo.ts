@@ -1,5 +1,6 @@
 // Dataset rows. Every query is scoped to the owner: another user's id simply is not found.
 import type { Db, DbProvider } from './client.js';
+import type { RequestLookups } from './request-lookups.js';
 import type { ColumnMeta, SheetInfo } from '../modules/ingest/ingest.types.js';
 
 export interface DatasetRecord {
@@ -26,7 +27,8 @@ export type DatasetSortField = 'name' | 'createdAt' | 'rowCount';
 
 const asRecord = (row: any): DatasetRecord => row as DatasetRecord;
 
-export function datasetsRepo(db: Db, provider: DbProvider) {
+/** `lookups`: the owner's-dataset lookup through the drivers (most requests make it); Prisma without. */
+export function datasetsRepo(db: Db, provider: DbProvider, lookups?: RequestLookups) {
   return {
     async create(data: {
       userId: string; name: string; description: string | null; originalFilename: string; format: string; sizeBytes: number;
@@ -39,6 +41,7 @@ export function datasetsRepo(db: Db, provider: DbProvider) {
     },
 
     async find(userId: string, id: string): Promise<DatasetRecord | null> {
+      if (lookups) return lookups.dataset(userId, id);
       const row = await db.dataset.findFirst({ where: { id, userId } });
       return row ? asRecord(row) : null;
     },

@@ -1,4 +1,5 @@
 import type { Db } from './client.js';
+import type { RequestLookups } from './request-lookups.js';
 
 export interface UserRecord {
   id: string;
@@ -18,7 +19,8 @@ export interface ApiKeyRecord {
 const keyFields = { id: true, userId: true, prefix: true, createdAt: true, lastUsedAt: true } as const;
 const userFields = { id: true, email: true, name: true, createdAt: true } as const;
 
-export function usersRepo(db: Db) {
+/** `lookups`: the key lookup through the drivers (every request makes it); Prisma without. */
+export function usersRepo(db: Db, lookups?: RequestLookups) {
   return {
     findByEmail: (email: string): Promise<UserRecord | null> => db.user.findUnique({ where: { email }, select: userFields }),
     findById: (id: string): Promise<UserRecord | null> => db.user.findUnique({ where: { id }, select: userFields }),
@@ -44,8 +46,10 @@ export function usersRepo(db: Db) {
       return count > 0;
     },
 
-    findKeyByHash: (hash: string) =>
-      db.apiKey.findUnique({ where: { hash }, select: { ...keyFields, hash: true, user: { select: userFields } } }),
+    findKeyByHash: (hash: string): Promise<(ApiKeyRecord & { hash: string; user: UserRecord }) | null> =>
+      lookups
+        ? lookups.keyByHash(hash)
+        : db.apiKey.findUnique({ where: { hash }, select: { ...keyFields, hash: true, user: { select: userFields } } }),
 
     touchKey: (id: string, at: Date) => db.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } }),
   };

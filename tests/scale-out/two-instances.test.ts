@@ -222,6 +222,45 @@ describe(`two instances on one ${kind}`, () => {
     expect(sumA.body.columns[0].count).toBe(rows.filter((r) => r[0] !== '').length);
   });
 
+  test('a column renamed through B is answered under its new name by A at once', async () => {
+    const chart = (i: Instance, x: string) => call(i, 'POST', `datasets/${id}/chart-data`, { type: 'bar', x, y: 'units' });
+    // A answers (and caches) the chart under the old name first.
+    const before = await chart(a!, 'region');
+    expect(before.status).toBe(200);
+    expect((await call(b!, 'PATCH', `datasets/${id}`, { columns: [{ name: 'region', type: 'string', newName: 'area' }] })).status).toBe(200);
+
+    expect((await chart(a!, 'region')).status).toBe(400);
+    const after = await chart(a!, 'area');
+    expect(after.status).toBe(200);
+    expect(after.body.data).toHaveLength(before.body.data.length);
+    expect(after.body).toEqual((await chart(b!, 'area')).body);
+    // Back to the old name for the tests that follow.
+    expect((await call(b!, 'PATCH', `datasets/${id}`, { columns: [{ name: 'area', type: 'string', newName: 'region' }] })).status).toBe(200);
+  });
+
+  test('an API key deleted through B stops working on A at once', async () => {
+    const made = await call(a!, 'POST', 'users/me/api-keys');
+    expect(made.status).toBe(201);
+    const spare = { Authorization: `Bearer ${made.body.apiKey}` };
+    const chartWith = (i: Instance, headers: Record<string, string>) =>
+      fetch(`${i.base}/api/v1/datasets/${id}/chart-data`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'bar', x: 'region' }),
+      });
+    // A has just accepted the key, and answered this chart, many times.
+    for (let n = 0; n < 5; n++) expect((await chartWith(a!, spare)).status).toBe(200);
+
+    expect((await call(b!, 'DELETE', `users/me/api-keys/${made.body.id}`)).status).toBe(204);
+    const refused = await chartWith(a!, spare);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+    expect((await fetch(`${a!.base}/api/v1/users/me`, { headers: spare })).status).toBe(401);
+    // The other key of the same user still works on both.
+    expect((await chartWith(a!, auth)).status).toBe(200);
+    expect((await chartWith(b!, auth)).status).toBe(200);
+  });
+
   test('a delete through B is a 404 on A, for the record, rows, analyses and charts', async () => {
     expect((await call(b!, 'DELETE', `datasets/${id}`)).status).toBe(204);
     expect((await call(a!, 'GET', `datasets/${id}`)).status).toBe(404);
