@@ -148,7 +148,15 @@ describe('analysis invariants', () => {
         for (const method of ['pearson', 'spearman', 'kendall'] as const) {
           expect(correlations(table, rows, { method })).toEqual(correlations(sub, null, { method }));
         }
-        expect(histogram(table, rows, { column: 'b', bins: 5 })).toEqual(histogram(sub, null, { column: 'b', bins: 5 }));
+        // A range too narrow for 5 bins (tiny subnormal values) is a 400 on both sides.
+        const outcome = (f: () => unknown) => {
+          try {
+            return f();
+          } catch (err) {
+            return { error: (err as Error).message };
+          }
+        };
+        expect(outcome(() => histogram(table, rows, { column: 'b', bins: 5 }))).toEqual(outcome(() => histogram(sub, null, { column: 'b', bins: 5 })));
         expect(valueCounts(table, rows, { column: 's', limit: 10 })).toEqual(valueCounts(sub, null, { column: 's', limit: 10 }));
         expect(groupby(table, rows, { by: ['s'], metrics: ['count', 'mean:a', 'median:b'] })).toEqual(groupby(sub, null, { by: ['s'], metrics: ['count', 'mean:a', 'median:b'] }));
         // Outliers report dataset row indexes: map the sub-table's back through the selection.
