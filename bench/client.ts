@@ -15,10 +15,13 @@ export interface BenchServer {
 }
 
 /** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
+/** Transparent huge pages for malloc, as `npm start` sets them (see the README). */
+const HUGE_PAGES = [process.env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
+
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {
   const child: ChildProcess = fork(CHILD, [], {
     execArgv: ['--import', 'tsx', ...nodeArgs],
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', ...env },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', GLIBC_TUNABLES: HUGE_PAGES, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 1;

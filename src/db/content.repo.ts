@@ -21,10 +21,17 @@ const PRISMA_WRITE_BATCH = 8;
 const SQLITE_TX_BYTES = 4 * 1024 * 1024;
 /** How long a SQLite write retries while another connection holds the write lock. */
 const BUSY_WAIT_MS = 10_000;
+/** Connections of the PostgreSQL content pool. */
+const POOL_SIZE = 4;
 /** Payload per PostgreSQL INSERT statement. */
 const PG_STATEMENT_BYTES = 8 * 1024 * 1024;
 
 export interface ContentRepo {
+  /**
+   * How many columns are worth reading at once: 1 for SQLite (its reads are synchronous, so reading
+   * ahead only keeps every column's chunks in memory before any is decoded), more for a server.
+   */
+  readonly readConcurrency: number;
   writeColumn(datasetId: string, version: number, column: number, chunks: EncodedChunk[]): Promise<void>;
   readColumn(datasetId: string, version: number, column: number): Promise<EncodedChunk[]>;
   /** Removes every version but `keep` (or all content when keep is null). */
@@ -77,6 +84,7 @@ export function contentRepo(db: Db, options: ContentRepoOptions = {}): ContentRe
 
 function prismaContent(db: Db): ContentRepo {
   return {
+    readConcurrency: 4,
     async writeColumn(datasetId, version, column, chunks) {
       for (let i = 0; i < chunks.length; i += PRISMA_WRITE_BATCH) {
         await db.datasetChunk.createMany({
@@ -174,6 +182,8 @@ function sqliteContent(file: string): ContentRepo {
   }
 
   return {
+    readConcurrency: 1,
+
     async writeColumn(datasetId, version, column, chunks) {
       const { writer } = await open();
       const insert = writer.prepare(`INSERT INTO "DatasetChunk" (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -246,7 +256,7 @@ function pgContent(url: string): ContentRepo {
     if (pool) return pool;
     opening ??= (async () => {
       const { default: pg } = await import('pg');
-      const p = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+      const p = new pg.Pool({ connectionString: url, max: POOL_SIZE, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
       // An idle connection dropped by the server (restart, DROP DATABASE) must not crash the process.
       p.on('error', () => undefined);
       pool = p;
@@ -259,6 +269,8 @@ function pgContent(url: string): ContentRepo {
   const rawText = { getTypeParser: () => (v: string) => v };
 
   return {
+    readConcurrency: POOL_SIZE,
+
     async writeColumn(datasetId, version, column, chunks) {
       const client = await (await open()).connect();
       try {

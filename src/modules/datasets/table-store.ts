@@ -45,7 +45,17 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
     async load(ds: DatasetRecord, names?: Iterable<string>): Promise<Table> {
       const wanted = names ? new Set(names) : null;
       const indexes = ds.columns.flatMap((c, i) => (!wanted || wanted.has(c.name) ? [i] : []));
-      const columns = await Promise.all(indexes.map((i) => loadColumn(ds, i)));
+      const columns: Column[] = new Array(indexes.length);
+      // A few columns at a time: each column's chunks are decoded and dropped before the next
+      // ones are read, so a cold load never holds the whole table twice.
+      let next = 0;
+      const reader = async () => {
+        while (next < indexes.length) {
+          const k = next++;
+          columns[k] = await loadColumn(ds, indexes[k]);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(content.readConcurrency, indexes.length) }, reader));
       return { rowCount: ds.rowCount, columns };
     },
 
