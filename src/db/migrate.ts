@@ -40,6 +40,10 @@ async function sqliteTarget(url: string): Promise<MigrationTarget> {
   const file = sqlitePath(url);
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  // Large pages for a new file (an existing one keeps its own): a stored column is a run of 512 KB
+  // blobs, and writing 80 MB of them took 0.63 s with 4 KB pages against 0.30 s with 32 KB pages
+  // (fewer overflow pages and WAL frames). Must come before WAL mode, which fixes the page size.
+  db.pragma('page_size = 32768');
   db.pragma('journal_mode = WAL');
   return {
     async ensureTable() {
