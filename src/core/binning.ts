@@ -131,11 +131,13 @@ function countAll(bins: Bins, v: Float64Array, n: number, counts: Float64Array):
   const tally = new Int32Array(4 * count);
   for (let i = 0; i < n; i++) {
     const x = v[i];
-    if (!(x >= first && x <= last)) continue;
     const f = (x - first) * norm;
     let j = f | 0;
     const frac = f - j;
+    // frac > slack > 0 also means f > 0, so a value below the range, above it or missing (NaN)
+    // always takes this branch: the common case needs no range check of its own.
     if (!(frac > slack && frac < top && j < count)) {
+      if (!(x >= first && x <= last)) continue;
       j = settle(edges, count, x, Math.floor(f));
     }
     tally[(j << 2) | (i & 3)]++;

@@ -77,6 +77,29 @@ export function pearsonPair(x: Float64Array, y: Float64Array): PairResult {
   return { r, n, pValue: n === 2 ? 1 : correlationPValue(r, n) };
 }
 
+/** Values centreEstimate looks at, at most. */
+const CENTRE_SAMPLE = 4096;
+
+/**
+ * A shift for pearsonMatrix: the mean of up to 4,096 evenly spaced present values (NaN when none
+ * of them is present). It only has to be near the centre to keep the shifted sums from cancelling
+ * (pearsonMatrix checks that, and recomputes a pair exactly when they do), and a full mean of
+ * every column cost a fifth of pearson's time on 1M rows.
+ */
+export function centreEstimate(values: Float64Array): number {
+  const step = Math.max(1, Math.floor(values.length / CENTRE_SAMPLE));
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i += step) {
+    const v = values[i];
+    if (v === v) {
+      sum += v;
+      n++;
+    }
+  }
+  return n ? sum / n : NaN;
+}
+
 /** Rows per block in pearsonMatrix: a block of every column stays in cache while all pairs use it. */
 const PEARSON_BLOCK = 4096;
 

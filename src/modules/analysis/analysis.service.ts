@@ -8,7 +8,7 @@ import { equalWidthEdges, histogramCounts, valueRange } from '../../core/binning
 import type { RowSelection } from '../../core/filter.types.js';
 import { aggregateGroups, groupRecords, groupRows, type GroupKeySpec } from '../../core/group-by.js';
 import { METRICS, metricField, parseMetric, type MetricSpec } from '../../core/metrics.js';
-import { CORRELATION_METHODS, kendallPair, pearsonMatrix, rankColumn, spearmanPair, type CorrelationMethod, type PairResult, type RankedColumn } from '../../core/stats/correlation.js';
+import { CORRELATION_METHODS, centreEstimate, kendallPair, pearsonMatrix, rankColumn, spearmanPair, type CorrelationMethod, type PairResult, type RankedColumn } from '../../core/stats/correlation.js';
 import { describeNumeric } from '../../core/stats/describe.js';
 import { countDistinct, distinctIndex } from '../../core/stats/distinct.js';
 import { DEFAULT_OUTLIER_THRESHOLD, isOutside, outlierFences } from '../../core/stats/outliers.js';
@@ -255,7 +255,7 @@ export function correlations(table: Table, rows: RowSelection, params: Correlati
   const k = cols.length;
   const ranked: RankedColumn[] | null = method === 'pearson' ? null : data.map((d) => rankColumn(d));
   // Pearson: all pairs in one blocked pass (pearsonMatrix returns them in i < j order).
-  const pearson = method === 'pearson' ? pearsonMatrix(data, data.map(meanOfPresent)) : [];
+  const pearson = method === 'pearson' ? pearsonMatrix(data, data.map(centreEstimate)) : [];
   let next = 0;
   const pairOf = (i: number, j: number): PairResult =>
     method === 'pearson' ? pearson[next++] : method === 'spearman' ? spearmanPair(ranked![i], ranked![j]) : kendallPair(ranked![i], ranked![j]);
@@ -274,19 +274,6 @@ export function correlations(table: Table, rows: RowSelection, params: Correlati
   // |r| descending, undefined last; the sort is stable, so ties keep column order.
   pairs.sort((p, q) => (p.r === null || q.r === null ? (p.r === null ? 1 : 0) - (q.r === null ? 1 : 0) : Math.abs(q.r) - Math.abs(p.r)));
   return { method, columns: cols.map((c) => c.name), matrix, pairs };
-}
-
-function meanOfPresent(values: Float64Array): number {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === v) {
-      s += v;
-      n++;
-    }
-  }
-  return n ? s / n : NaN;
 }
 
 function hasTwoDistinct(values: Float64Array, ranked?: RankedColumn): boolean {
