@@ -104,6 +104,14 @@ function binAll(bins: Bins, v: Float64Array, n: number, out: Int32Array): void {
   const first = edges[0];
   const last = edges[count];
   const norm = count / (last - first);
+  if (estimateIsExact(edges, count, norm)) {
+    const cap = count - 1;
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      out[i] = x >= first && x <= last ? Math.min(cap, ((x - first) * norm) | 0) : -1;
+    }
+    return;
+  }
   const slack = estimateSlack(first, last, count);
   const top = 1 - slack;
   for (let i = 0; i < n; i++) {
@@ -119,27 +127,71 @@ function binAll(bins: Bins, v: Float64Array, n: number, out: Int32Array): void {
   }
 }
 
+const f64 = new Float64Array(1);
+const i64 = new BigInt64Array(f64.buffer);
+
+/** The largest double below x (x finite). */
+function nextDown(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  f64[0] = x;
+  i64[0] += x > 0 ? -1n : 1n;
+  return f64[0];
+}
+
+/**
+ * Whether the plain estimate ⌊(v − first) · norm⌋, capped at the last bin, is the exact bin of every
+ * v in [first, last]. Both it and the exact bin only grow with v (each rounding step keeps order), so
+ * they agree everywhere when they start each bin k at the same value: the estimate reaches k at
+ * edges[k] and not one double below it. Usually true; then no value needs a check of its own.
+ */
+function estimateIsExact(edges: Float64Array, count: number, norm: number): boolean {
+  const first = edges[0];
+  if (!Number.isFinite(norm) || count >= 1 << 30) return false;
+  for (let k = 1; k < count; k++) {
+    const e = edges[k];
+    if (Math.floor((e - first) * norm) < k) return false;
+    if (Math.floor((nextDown(e) - first) * norm) >= k) return false;
+  }
+  return true;
+}
+
 /** Counts per bin of v[0..n) (missing and out-of-range values are not counted), as binAll bins them. */
 function countAll(bins: Bins, v: Float64Array, n: number, counts: Float64Array): void {
   const { edges, count } = bins;
   const first = edges[0];
   const last = edges[count];
   const norm = count / (last - first);
+  if (estimateIsExact(edges, count, norm)) {
+    countByEstimate(first, last, norm, count, v, n, counts);
+    return;
+  }
   const slack = estimateSlack(first, last, count);
   const top = 1 - slack;
   // Four interleaved tallies (bin·4 + i mod 4): consecutive values in one bin do not wait on each other's store.
   const tally = new Int32Array(4 * count);
   for (let i = 0; i < n; i++) {
     const x = v[i];
+    if (!(x >= first && x <= last)) continue;
     const f = (x - first) * norm;
     let j = f | 0;
     const frac = f - j;
-    // frac > slack > 0 also means f > 0, so a value below the range, above it or missing (NaN)
-    // always takes this branch: the common case needs no range check of its own.
     if (!(frac > slack && frac < top && j < count)) {
-      if (!(x >= first && x <= last)) continue;
       j = settle(edges, count, x, Math.floor(f));
     }
+    tally[(j << 2) | (i & 3)]++;
+  }
+  for (let j = 0; j < count; j++) counts[j] += tally[4 * j] + tally[4 * j + 1] + tally[4 * j + 2] + tally[4 * j + 3];
+}
+
+/** countAll when the estimate is exact (estimateIsExact): one multiply and a cap per value. */
+function countByEstimate(first: number, last: number, norm: number, count: number, v: Float64Array, n: number, counts: Float64Array): void {
+  const cap = count - 1;
+  const tally = new Int32Array(4 * count);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (!(x >= first && x <= last)) continue;
+    let j = ((x - first) * norm) | 0;
+    if (j > cap) j = cap;
     tally[(j << 2) | (i & 3)]++;
   }
   for (let j = 0; j < count; j++) counts[j] += tally[4 * j] + tally[4 * j + 1] + tally[4 * j + 2] + tally[4 * j + 3];
