@@ -31,6 +31,8 @@ export interface Grouping {
   rows: RowSelection;
   /** Group id of each selected position i (row rows[i], or row i when rows is null). */
   groupOf: Int32Array;
+  /** Selected rows in each group. */
+  sizes: Int32Array;
   /** Rows of group g are order[offsets[g] .. offsets[g+1]), ascending row indexes (built on first use). */
   offsets: Int32Array;
   order: Int32Array;
@@ -43,6 +45,8 @@ interface Levels {
   /** Level index per selected position (0..levelCount-1; the missing level, if any, is last). */
   level: Int32Array;
   levelCount: number;
+  /** Selected rows per level (counted while the levels are assigned, so no pass of its own). */
+  sizes: Int32Array;
   /** The key of a level, as the API returns it. */
   keyOf: (level: number) => CellValue;
   /** Every level has at least one row. */
@@ -51,12 +55,12 @@ interface Levels {
 
 function stringLevels(col: Extract<Column, { type: 'string' }>, rows: RowSelection, n: number): Levels {
   const codes = col.codes;
-  // used[c + 1]: code c occurs (slot 0 is the missing code -1).
-  const used = new Uint8Array(col.dict.length + 1);
-  if (rows) for (let i = 0; i < n; i++) used[codes[rows[i]] + 1] = 1;
-  else for (let i = 0; i < n; i++) used[codes[i] + 1] = 1;
+  // rowsOf[c + 1]: rows with code c (slot 0 is the missing code -1).
+  const rowsOf = new Int32Array(col.dict.length + 1);
+  if (rows) for (let i = 0; i < n; i++) rowsOf[codes[rows[i]] + 1]++;
+  else for (let i = 0; i < n; i++) rowsOf[codes[i] + 1]++;
   const present: number[] = [];
-  for (let c = 0; c < col.dict.length; c++) if (used[c + 1]) present.push(c);
+  for (let c = 0; c < col.dict.length; c++) if (rowsOf[c + 1]) present.push(c);
   present.sort((a, b) => compareCodePoints(col.dict[a], col.dict[b]));
   // levelOf[c + 1]: the level of code c; the missing level is last.
   const levelOf = new Int32Array(col.dict.length + 1);
@@ -66,8 +70,11 @@ function stringLevels(col: Extract<Column, { type: 'string' }>, rows: RowSelecti
   if (rows) for (let i = 0; i < n; i++) level[i] = levelOf[codes[rows[i]] + 1];
   else for (let i = 0; i < n; i++) level[i] = levelOf[codes[i] + 1];
   const keys: CellValue[] = present.map((c) => col.dict[c]);
-  if (used[0]) keys.push(null);
-  return { level, levelCount: keys.length, keyOf: (l) => keys[l], allUsed: true };
+  if (rowsOf[0]) keys.push(null);
+  const sizes = new Int32Array(keys.length);
+  present.forEach((c, r) => (sizes[r] = rowsOf[c + 1]));
+  if (rowsOf[0]) sizes[present.length] = rowsOf[0];
+  return { level, levelCount: keys.length, sizes, keyOf: (l) => keys[l], allUsed: true };
 }
 
 /** The selected rows of a value column as one aligned array (no copy for all rows). */
@@ -100,7 +107,7 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   }
   if (present === 0) {
     // No value: every row is in the missing level.
-    return { level: new Int32Array(n), levelCount: n > 0 ? 1 : 0, keyOf: () => null, allUsed: true };
+    return { level: new Int32Array(n), levelCount: n > 0 ? 1 : 0, sizes: n > 0 ? Int32Array.of(n) : new Int32Array(0), keyOf: () => null, allUsed: true };
   }
   const first = dayOf(lo);
   const span = dayOf(hi) - first + 1;
@@ -120,18 +127,19 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   const missing = starts.length;
   const levelCount = present < n ? missing + 1 : missing;
   const level = new Int32Array(n);
-  const used = new Uint8Array(missing + 1);
+  const sizes = new Int32Array(missing + 1);
   for (let i = 0; i < n; i++) {
     const v = src[i];
     const l = v === v ? bucketOfDay[Math.floor(v / MS_PER_DAY) - first] : missing;
     level[i] = l;
-    used[l] = 1;
+    sizes[l]++;
   }
   let allUsed = true;
-  for (let l = 0; l < levelCount; l++) if (!used[l]) allUsed = false;
+  for (let l = 0; l < levelCount; l++) if (!sizes[l]) allUsed = false;
   return {
     level,
     levelCount,
+    sizes: sizes.subarray(0, levelCount),
     keyOf: (l) => (l === missing ? null : formatBucket(unit, starts[l] * MS_PER_DAY)),
     allUsed,
   };
@@ -158,9 +166,12 @@ function valueLevels(col: Extract<Column, { type: Exclude<Column['type'], 'strin
   for (let r = 0; r < order.length; r++) rankOfId[order[r]] = r;
   const missingLevel = distinct.length;
   const level = new Int32Array(n);
+  const sizes = new Int32Array(missingLevel + 1);
   for (let i = 0, j = 0; i < n; i++) {
     const v = src[i];
-    level[i] = v === v ? rankOfId[ids[j++]] : missingLevel;
+    const l = v === v ? rankOfId[ids[j++]] : missingLevel;
+    level[i] = l;
+    sizes[l]++;
   }
   const keys: CellValue[] = Array.from(order, (id) => {
     const v = distinct[id];
@@ -170,7 +181,7 @@ function valueLevels(col: Extract<Column, { type: Exclude<Column['type'], 'strin
     return v;
   });
   if (m < n) keys.push(null);
-  return { level, levelCount: keys.length, keyOf: (l) => keys[l], allUsed: true };
+  return { level, levelCount: keys.length, sizes: sizes.subarray(0, keys.length), keyOf: (l) => keys[l], allUsed: true };
 }
 
 /** A Grouping whose row lists (order/offsets) are built by a counting sort only when first asked for. */
@@ -182,6 +193,7 @@ class GroupingImpl implements Grouping {
     readonly keys: CellValue[][],
     readonly rows: RowSelection,
     readonly groupOf: Int32Array,
+    readonly sizes: Int32Array,
   ) {}
 
   get offsets(): Int32Array {
@@ -194,11 +206,10 @@ class GroupingImpl implements Grouping {
 
   // Counting sort of positions by group, stable (row order within a group).
   private buildLists(): { offsets: Int32Array; order: Int32Array } {
-    const { groupCount, groupOf, rows } = this;
+    const { groupCount, groupOf, rows, sizes } = this;
     const n = groupOf.length;
     const offsets = new Int32Array(groupCount + 1);
-    for (let i = 0; i < n; i++) offsets[groupOf[i] + 1]++;
-    for (let g = 0; g < groupCount; g++) offsets[g + 1] += offsets[g];
+    for (let g = 0; g < groupCount; g++) offsets[g + 1] = offsets[g] + sizes[g];
     const fill = offsets.slice(0, groupCount);
     const order = new Int32Array(n);
     if (rows) for (let i = 0; i < n; i++) order[fill[groupOf[i]]++] = rows[i];
@@ -223,7 +234,7 @@ export function groupRows(table: Table, rows: RowSelection, by: GroupKeySpec[]):
     const l = levels[0];
     const keys: CellValue[][] = new Array(l.levelCount);
     for (let g = 0; g < l.levelCount; g++) keys[g] = [l.keyOf(g)];
-    return new GroupingImpl(by, l.levelCount, keys, rows, l.level);
+    return new GroupingImpl(by, l.levelCount, keys, rows, l.level, l.sizes);
   }
   // Mixed-radix combined key in key order. Below 2^24 combinations a dense table maps it to a group;
   // above, a Map on the combined number (exact up to 2^53) does.
@@ -259,6 +270,8 @@ export function groupRows(table: Table, rows: RowSelection, by: GroupKeySpec[]):
     for (let i = 0; i < n; i++) groupOf[i] = gid.get(combined[i])!;
     keyOfGroup = keysSorted;
   }
+  const sizes = new Int32Array(groupCount);
+  for (let i = 0; i < n; i++) sizes[groupOf[i]]++;
   // Decode each group's combined key back into its per-column keys.
   const keys: CellValue[][] = new Array(groupCount);
   for (let g = 0; g < groupCount; g++) {
@@ -271,7 +284,7 @@ export function groupRows(table: Table, rows: RowSelection, by: GroupKeySpec[]):
     }
     keys[g] = row;
   }
-  return new GroupingImpl(by, groupCount, keys, rows, groupOf);
+  return new GroupingImpl(by, groupCount, keys, rows, groupOf, sizes);
 }
 
 // ---------- aggregation ----------
@@ -430,11 +443,8 @@ function streamedValue(op: MetricOp, acc: ColumnAcc, g: number, size: number): n
  * values in row order into one scratch buffer, so memory stays O(largest group).
  */
 export function aggregateGroups(table: Table, grouping: Grouping, metrics: MetricSpec[]): CellValue[][] {
-  const { groupCount, groupOf, rows } = grouping;
+  const { groupCount, groupOf, rows, sizes } = grouping;
   const out: CellValue[][] = Array.from({ length: groupCount }, () => new Array<CellValue>(metrics.length));
-  // Rows per group.
-  const sizes = new Int32Array(groupCount);
-  for (let i = 0; i < groupOf.length; i++) sizes[groupOf[i]]++;
   // Streamed ops, collected per column so each column is read once per kind of pass.
   const streamedOps = new Map<Column, Set<MetricOp>>();
   for (const m of metrics) {
