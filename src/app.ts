@@ -43,6 +43,8 @@ import { warmUp, warmUpIngest } from './warmup.js';
 
 const MB = 1024 * 1024;
 const DEFAULT_LEASE_MS = 60_000;
+/** Longest the start-up waits for the ingest worker's warm-up (it goes on in the background after). */
+const WARM_UP_WAIT_MS = 15_000;
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -113,10 +115,12 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   sweeper.unref();
 
   // First calls are several times slower until V8 has compiled the hot code (tests skip this:
-  // they start many apps).
+  // they start many apps). The app is handed out only once the ingest worker is started and warm,
+  // so a first upload never shares the worker with the warm-up (a few hundred ms; capped).
   if (config.NODE_ENV !== 'test') {
+    const ingestWarm = warmUpIngest(ingester);
     warmUp();
-    warmUpIngest(ingester);
+    await Promise.race([ingestWarm, new Promise((resolve) => setTimeout(resolve, WARM_UP_WAIT_MS).unref())]);
   }
 
   return {

@@ -82,16 +82,20 @@ function warmUpCsv(): Uint8Array {
   return new TextEncoder().encode(`id,price,city,day,ok\n${rows.join('\n')}`);
 }
 
-/** The same for the parser, where it runs (the ingest worker, which this also starts). Never throws. */
-export function warmUpIngest(ingester: Ingester): void {
+/**
+ * The same for the parser, where it runs (the ingest worker, which this also starts). Resolves when
+ * both parses are over, failed or not; never rejects.
+ */
+export async function warmUpIngest(ingester: Ingester): Promise<void> {
   const limits = { maxRows: 100_000, maxColumns: 10, maxCellBytes: 100 };
   const opts: IngestOptions = { filename: 'warm-up.csv', header: true, limits };
-  for (const expect of [undefined, { filename: opts.filename, limits }]) {
+  const jobs = [undefined, { filename: opts.filename, limits }].map((expect) => {
     const bytes = warmUpCsv();
     const sink = ingester.receive(bytes.length, expect);
     sink.write(bytes);
-    sink.ingest(opts); // its promises are looked after by the sink (settled)
-  }
+    return sink.ingest(opts).result;
+  });
+  await Promise.allSettled(jobs);
 }
 
 /** The warm-up, reporting how long it took and which steps failed (a failed step only stays cold). */
