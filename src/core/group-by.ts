@@ -29,8 +29,8 @@ export interface Grouping {
   keys: CellValue[][];
   /** The selection grouped (null = all rows). */
   rows: RowSelection;
-  /** Group id of each selected position i (row rows[i], or row i when rows is null). */
-  groupOf: Int32Array;
+  /** Where each selected position's group is found (see Slots). */
+  slots: Slots;
   /** Selected rows in each group. */
   sizes: Int32Array;
   /** Rows of group g are order[offsets[g] .. offsets[g+1]), ascending row indexes (built on first use). */
@@ -41,9 +41,26 @@ export interface Grouping {
 // Strings order by code point, as sort.ts orders rows (re-exported for callers of this module).
 export { compareCodePoints };
 
+/**
+ * Selected position i is in slot ids[i] + base (0 ≤ slot < count), and slot s belongs to group (or
+ * level) groupOfSlot[s] — or to group s when groupOfSlot is null. Slots let a string column's own
+ * codes (−1 for missing, hence base 1) stand for its groups, so grouping all rows by one text column
+ * writes no array of a million group ids: the per-group sums run over the slots, and the few slots
+ * are mapped to groups at the end.
+ */
+export interface Slots {
+  ids: Int32Array;
+  base: number;
+  count: number;
+  groupOfSlot: Int32Array | null;
+}
+
+/** Slots that are the groups themselves. */
+const directSlots = (ids: Int32Array, count: number): Slots => ({ ids, base: 0, count, groupOfSlot: null });
+
 interface Levels {
-  /** Level index per selected position (0..levelCount-1; the missing level, if any, is last). */
-  level: Int32Array;
+  /** Level per selected position, through its slots (0..levelCount-1; the missing level, if any, is last). */
+  slots: Slots;
   levelCount: number;
   /** Selected rows per level (counted while the levels are assigned, so no pass of its own). */
   sizes: Int32Array;
@@ -62,19 +79,25 @@ function stringLevels(col: Extract<Column, { type: 'string' }>, rows: RowSelecti
   const present: number[] = [];
   for (let c = 0; c < col.dict.length; c++) if (rowsOf[c + 1]) present.push(c);
   present.sort((a, b) => compareCodePoints(col.dict[a], col.dict[b]));
-  // levelOf[c + 1]: the level of code c; the missing level is last.
-  const levelOf = new Int32Array(col.dict.length + 1);
-  levelOf[0] = present.length;
+  // levelOf[c + 1]: the level of code c (−1 for a code no selected row has); the missing level is last.
+  const levelOf = new Int32Array(col.dict.length + 1).fill(-1);
+  if (rowsOf[0]) levelOf[0] = present.length;
   present.forEach((c, r) => (levelOf[c + 1] = r));
-  const level = new Int32Array(n);
-  if (rows) for (let i = 0; i < n; i++) level[i] = levelOf[codes[rows[i]] + 1];
-  else for (let i = 0; i < n; i++) level[i] = levelOf[codes[i] + 1];
+  let slots: Slots;
+  if (rows) {
+    const level = new Int32Array(n);
+    for (let i = 0; i < n; i++) level[i] = levelOf[codes[rows[i]] + 1];
+    slots = directSlots(level, present.length + (rowsOf[0] ? 1 : 0));
+  } else {
+    // All rows: the codes themselves are the slots (no copy).
+    slots = { ids: codes.length === n ? codes : codes.subarray(0, n), base: 1, count: levelOf.length, groupOfSlot: levelOf };
+  }
   const keys: CellValue[] = present.map((c) => col.dict[c]);
   if (rowsOf[0]) keys.push(null);
   const sizes = new Int32Array(keys.length);
   present.forEach((c, r) => (sizes[r] = rowsOf[c + 1]));
   if (rowsOf[0]) sizes[present.length] = rowsOf[0];
-  return { level, levelCount: keys.length, sizes, keyOf: (l) => keys[l], allUsed: true };
+  return { slots, levelCount: keys.length, sizes, keyOf: (l) => keys[l], allUsed: true };
 }
 
 /** The selected rows of a value column as one aligned array (no copy for all rows). */
@@ -107,7 +130,7 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   }
   if (present === 0) {
     // No value: every row is in the missing level.
-    return { level: new Int32Array(n), levelCount: n > 0 ? 1 : 0, sizes: n > 0 ? Int32Array.of(n) : new Int32Array(0), keyOf: () => null, allUsed: true };
+    return { slots: directSlots(new Int32Array(n), n > 0 ? 1 : 0), levelCount: n > 0 ? 1 : 0, sizes: n > 0 ? Int32Array.of(n) : new Int32Array(0), keyOf: () => null, allUsed: true };
   }
   const first = dayOf(lo);
   const span = dayOf(hi) - first + 1;
@@ -137,7 +160,7 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   let allUsed = true;
   for (let l = 0; l < levelCount; l++) if (!sizes[l]) allUsed = false;
   return {
-    level,
+    slots: directSlots(level, levelCount),
     levelCount,
     sizes: sizes.subarray(0, levelCount),
     keyOf: (l) => (l === missing ? null : formatBucket(unit, starts[l] * MS_PER_DAY)),
@@ -181,7 +204,15 @@ function valueLevels(col: Extract<Column, { type: Exclude<Column['type'], 'strin
     return v;
   });
   if (m < n) keys.push(null);
-  return { level, levelCount: keys.length, sizes: sizes.subarray(0, keys.length), keyOf: (l) => keys[l], allUsed: true };
+  return { slots: directSlots(level, keys.length), levelCount: keys.length, sizes: sizes.subarray(0, keys.length), keyOf: (l) => keys[l], allUsed: true };
+}
+
+/** The group (or level) of each selected position, as one array. */
+function groupIds({ ids, base, groupOfSlot }: Slots): Int32Array {
+  if (!groupOfSlot) return ids;
+  const out = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) out[i] = groupOfSlot[ids[i] + base];
+  return out;
 }
 
 /** A Grouping whose row lists (order/offsets) are built by a counting sort only when first asked for. */
@@ -192,7 +223,7 @@ class GroupingImpl implements Grouping {
     readonly groupCount: number,
     readonly keys: CellValue[][],
     readonly rows: RowSelection,
-    readonly groupOf: Int32Array,
+    readonly slots: Slots,
     readonly sizes: Int32Array,
   ) {}
 
@@ -206,7 +237,8 @@ class GroupingImpl implements Grouping {
 
   // Counting sort of positions by group, stable (row order within a group).
   private buildLists(): { offsets: Int32Array; order: Int32Array } {
-    const { groupCount, groupOf, rows, sizes } = this;
+    const { groupCount, rows, sizes } = this;
+    const groupOf = groupIds(this.slots);
     const n = groupOf.length;
     const offsets = new Int32Array(groupCount + 1);
     for (let g = 0; g < groupCount; g++) offsets[g + 1] = offsets[g] + sizes[g];
@@ -234,22 +266,23 @@ export function groupRows(table: Table, rows: RowSelection, by: GroupKeySpec[]):
     const l = levels[0];
     const keys: CellValue[][] = new Array(l.levelCount);
     for (let g = 0; g < l.levelCount; g++) keys[g] = [l.keyOf(g)];
-    return new GroupingImpl(by, l.levelCount, keys, rows, l.level, l.sizes);
+    return new GroupingImpl(by, l.levelCount, keys, rows, l.slots, l.sizes);
   }
   // Mixed-radix combined key in key order. Below 2^24 combinations a dense table maps it to a group;
   // above, a Map on the combined number (exact up to 2^53) does.
   let radix = 1;
   for (const l of levels) radix *= Math.max(1, l.levelCount);
+  const levelIds = levels.map((l) => groupIds(l.slots));
   const groupOf = new Int32Array(n);
   let groupCount = 0;
   let keyOfGroup: Float64Array;
   if (radix <= 1 << 24) {
     const combined = new Int32Array(n);
-    for (const l of levels) {
+    levels.forEach((l, j) => {
       const lc = l.levelCount;
-      const lv = l.level;
+      const lv = levelIds[j];
       for (let i = 0; i < n; i++) combined[i] = combined[i] * lc + lv[i];
-    }
+    });
     const gid = new Int32Array(radix);
     for (let i = 0; i < n; i++) gid[combined[i]] = 1;
     const keyList: number[] = [];
@@ -260,7 +293,7 @@ export function groupRows(table: Table, rows: RowSelection, by: GroupKeySpec[]):
     const combined = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       let k = 0;
-      for (let j = 0; j < levels.length; j++) k = k * levels[j].levelCount + levels[j].level[i];
+      for (let j = 0; j < levels.length; j++) k = k * levels[j].levelCount + levelIds[j][i];
       combined[i] = k;
     }
     const keysSorted = Float64Array.from(new Set(combined)).sort();
@@ -284,7 +317,7 @@ export function groupRows(table: Table, rows: RowSelection, by: GroupKeySpec[]):
     }
     keys[g] = row;
   }
-  return new GroupingImpl(by, groupCount, keys, rows, groupOf, sizes);
+  return new GroupingImpl(by, groupCount, keys, rows, directSlots(groupOf, groupCount), sizes);
 }
 
 // ---------- aggregation ----------
@@ -321,15 +354,17 @@ function metricValues(col: Column, rows: RowSelection): Float64Array {
   return out;
 }
 
-function countPass(v: Float64Array, groupOf: Int32Array, count: Int32Array): void {
-  for (let i = 0; i < v.length; i++) if (v[i] === v[i]) count[groupOf[i]]++;
+// The passes below add row i to slot ids[i] + base (see Slots).
+
+function countPass(v: Float64Array, ids: Int32Array, base: number, count: Int32Array): void {
+  for (let i = 0; i < v.length; i++) if (v[i] === v[i]) count[ids[i] + base]++;
 }
 
-function sumPass(v: Float64Array, groupOf: Int32Array, count: Int32Array, sum: Float64Array, comp: Float64Array): void {
+function sumPass(v: Float64Array, ids: Int32Array, base: number, count: Int32Array, sum: Float64Array, comp: Float64Array): void {
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (x !== x) continue;
-    const g = groupOf[i];
+    const g = ids[i] + base;
     count[g]++;
     const s = sum[g];
     const t = s + x;
@@ -339,12 +374,12 @@ function sumPass(v: Float64Array, groupOf: Int32Array, count: Int32Array, sum: F
   }
 }
 
-function extremesPass(v: Float64Array, groupOf: Int32Array, min: Float64Array, max: Float64Array): void {
+function extremesPass(v: Float64Array, ids: Int32Array, base: number, min: Float64Array, max: Float64Array): void {
   // Both start NaN; the first value replaces NaN, later ones only if strictly smaller/larger (as minOf/maxOf).
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (x !== x) continue;
-    const g = groupOf[i];
+    const g = ids[i] + base;
     const a = min[g];
     if (a !== a || x < a) min[g] = x;
     const b = max[g];
@@ -352,38 +387,40 @@ function extremesPass(v: Float64Array, groupOf: Int32Array, min: Float64Array, m
   }
 }
 
-function endsPass(v: Float64Array, groupOf: Int32Array, first: Float64Array, last: Float64Array): void {
+function endsPass(v: Float64Array, ids: Int32Array, base: number, first: Float64Array, last: Float64Array): void {
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (x !== x) continue;
-    const g = groupOf[i];
+    const g = ids[i] + base;
     if (first[g] !== first[g]) first[g] = x;
     last[g] = x;
   }
 }
 
 /** Second pass of the two-pass variance: needs first (for constancy) and the group means. */
-function squaresPass(v: Float64Array, groupOf: Int32Array, mean: Float64Array, first: Float64Array, ss: Float64Array, varied: Uint8Array): void {
+function squaresPass(v: Float64Array, ids: Int32Array, base: number, mean: Float64Array, first: Float64Array, ss: Float64Array, varied: Uint8Array): void {
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (x !== x) continue;
-    const g = groupOf[i];
+    const g = ids[i] + base;
     const d = x - mean[g];
     ss[g] += d * d;
     if (x !== first[g]) varied[g] = 1;
   }
 }
 
-function accumulate(v: Float64Array, groupOf: Int32Array, groupCount: number, ops: Set<MetricOp>): ColumnAcc {
+/** Accumulators per slot (slots.count of them) for one column. */
+function accumulate(v: Float64Array, slots: Slots, ops: Set<MetricOp>): ColumnAcc {
+  const { ids, base, count: slotCount } = slots;
   const needVar = ops.has('std') || ops.has('var') || ops.has('stdp') || ops.has('varp');
   const needSum = needVar || ops.has('sum') || ops.has('mean');
   const needEnds = needVar || ops.has('first') || ops.has('last');
   const needExtremes = ops.has('min') || ops.has('max');
-  const nan = () => new Float64Array(groupCount).fill(NaN);
+  const nan = () => new Float64Array(slotCount).fill(NaN);
   const acc: ColumnAcc = {
-    count: new Int32Array(groupCount),
-    sum: needSum ? new Float64Array(groupCount) : null,
-    comp: needSum ? new Float64Array(groupCount) : null,
+    count: new Int32Array(slotCount),
+    sum: needSum ? new Float64Array(slotCount) : null,
+    comp: needSum ? new Float64Array(slotCount) : null,
     min: needExtremes ? nan() : null,
     max: needExtremes ? nan() : null,
     first: needEnds ? nan() : null,
@@ -391,21 +428,21 @@ function accumulate(v: Float64Array, groupOf: Int32Array, groupCount: number, op
     ss: null,
     varied: null,
   };
-  if (needSum) sumPass(v, groupOf, acc.count, acc.sum!, acc.comp!);
-  else countPass(v, groupOf, acc.count);
-  if (needExtremes) extremesPass(v, groupOf, acc.min!, acc.max!);
-  if (needEnds) endsPass(v, groupOf, acc.first!, acc.last!);
+  if (needSum) sumPass(v, ids, base, acc.count, acc.sum!, acc.comp!);
+  else countPass(v, ids, base, acc.count);
+  if (needExtremes) extremesPass(v, ids, base, acc.min!, acc.max!);
+  if (needEnds) endsPass(v, ids, base, acc.first!, acc.last!);
   if (needVar) {
-    const mean = new Float64Array(groupCount);
-    for (let g = 0; g < groupCount; g++) mean[g] = (acc.sum![g] + acc.comp![g]) / acc.count[g];
-    acc.ss = new Float64Array(groupCount);
-    acc.varied = new Uint8Array(groupCount);
-    squaresPass(v, groupOf, mean, acc.first!, acc.ss, acc.varied);
+    const mean = new Float64Array(slotCount);
+    for (let g = 0; g < slotCount; g++) mean[g] = (acc.sum![g] + acc.comp![g]) / acc.count[g];
+    acc.ss = new Float64Array(slotCount);
+    acc.varied = new Uint8Array(slotCount);
+    squaresPass(v, ids, base, mean, acc.first!, acc.ss, acc.varied);
   }
   return acc;
 }
 
-/** A streamed op's raw value for group g (as METRICS[op].compute gives it over the gathered values). */
+/** A streamed op's raw value for the group in slot g (as METRICS[op].compute gives it over the gathered values). */
 function streamedValue(op: MetricOp, acc: ColumnAcc, g: number, size: number): number | null {
   const n = acc.count[g];
   switch (op) {
@@ -443,8 +480,12 @@ function streamedValue(op: MetricOp, acc: ColumnAcc, g: number, size: number): n
  * values in row order into one scratch buffer, so memory stays O(largest group).
  */
 export function aggregateGroups(table: Table, grouping: Grouping, metrics: MetricSpec[]): CellValue[][] {
-  const { groupCount, groupOf, rows, sizes } = grouping;
+  const { groupCount, rows, sizes, slots } = grouping;
   const out: CellValue[][] = Array.from({ length: groupCount }, () => new Array<CellValue>(metrics.length));
+  // The slot holding each group's accumulators.
+  const slotOf = new Int32Array(groupCount);
+  if (slots.groupOfSlot) slots.groupOfSlot.forEach((g, slot) => g >= 0 && (slotOf[g] = slot));
+  else for (let g = 0; g < groupCount; g++) slotOf[g] = g;
   // Streamed ops, collected per column so each column is read once per kind of pass.
   const streamedOps = new Map<Column, Set<MetricOp>>();
   for (const m of metrics) {
@@ -456,7 +497,7 @@ export function aggregateGroups(table: Table, grouping: Grouping, metrics: Metri
     ops.add(m.op);
   }
   const accs = new Map<Column, ColumnAcc>();
-  for (const [col, ops] of streamedOps) accs.set(col, accumulate(metricValues(col, rows), groupOf, groupCount, ops));
+  for (const [col, ops] of streamedOps) accs.set(col, accumulate(metricValues(col, rows), slots, ops));
 
   let scratch: Float64Array | null = null;
   metrics.forEach((m, mi) => {
@@ -470,7 +511,7 @@ export function aggregateGroups(table: Table, grouping: Grouping, metrics: Metri
     if (!col) throw new Error(`unknown column ${m.column}`);
     const acc = accs.get(col);
     if (acc && STREAMED.has(m.op)) {
-      for (let g = 0; g < groupCount; g++) out[g][mi] = metricValue(def, col, streamedValue(m.op, acc, g, sizes[g]));
+      for (let g = 0; g < groupCount; g++) out[g][mi] = metricValue(def, col, streamedValue(m.op, acc, slotOf[g], sizes[g]));
       return;
     }
     const { offsets, order } = grouping;
