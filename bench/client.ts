@@ -1,6 +1,6 @@
 // The benchmark's side of the wire: starts server-child.ts processes and talks to them over HTTP
 // (fetch; uploads with curl, the file streamed from disk) and IPC.
-import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -18,7 +18,14 @@ export interface BenchServer {
 /** Transparent huge pages for malloc, as `npm start` sets them (see the README). */
 const HUGE_PAGES = [process.env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
 
+let built = false;
+
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {
+  // The server runs the compiled app (server-child.ts): build it once if the sources are newer.
+  if (!built && (env.BENCH_CODE ?? process.env.BENCH_CODE) !== 'src') {
+    execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build-if-needed.mjs', import.meta.url))], { stdio: 'inherit', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+    built = true;
+  }
   const child: ChildProcess = fork(CHILD, [], {
     execArgv: ['--import', 'tsx', ...nodeArgs],
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', GLIBC_TUNABLES: HUGE_PAGES, ...env },

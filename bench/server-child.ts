@@ -1,13 +1,19 @@
 // The server under test, in its own process (forked by bench/run.ts): the real app listening on a
 // free port, plus an IPC channel for what HTTP cannot measure — RSS sampling, a cold load of a
 // stored table straight after start, and the pure analysis functions on the loaded table.
+//
+// The app is the compiled one in dist/, as `npm start` runs it (client.ts builds it when needed), so
+// its ingest worker runs plain JavaScript too; BENCH_CODE=src runs the TypeScript sources instead.
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppOptions } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { contentRepo } from '../src/db/content.repo.js';
-import { tableStore } from '../src/modules/datasets/table-store.js';
+import type { AppOptions } from '../src/app.js';
 import { BENCH_OPS } from './ops.js';
+
+const CODE = process.env.BENCH_CODE === 'src' ? '../src' : '../dist';
+const { createApp } = (await import(`${CODE}/app.js`)) as typeof import('../src/app.js');
+const { loadConfig } = (await import(`${CODE}/config.js`)) as typeof import('../src/config.js');
+const { contentRepo } = (await import(`${CODE}/db/content.repo.js`)) as typeof import('../src/db/content.repo.js');
+const { tableStore } = (await import(`${CODE}/modules/datasets/table-store.js`)) as typeof import('../src/modules/datasets/table-store.js');
 
 type Request =
   | { id: number; cmd: 'rss-start' }
@@ -23,13 +29,13 @@ const options: AppOptions = {};
 // BENCH_INGEST=inline parses in the request thread, after the whole file is in, instead of
 // streaming it into the app's ingest worker (to compare).
 if (process.env.BENCH_INGEST === 'inline') {
-  const { bufferedIngester } = await import('../src/modules/ingest/ingester.js');
+  const { bufferedIngester } = (await import(`${CODE}/modules/ingest/ingester.js`)) as typeof import('../src/modules/ingest/ingester.js');
   options.ingester = bufferedIngester();
 }
 
 // BENCH_TRACE=1: print how long receiving, detecting and parsing take for each upload (stderr).
 if (process.env.BENCH_TRACE === '1') {
-  const { workerIngester } = await import('../src/modules/ingest/ingest-pool.js');
+  const { workerIngester } = (await import(`${CODE}/modules/ingest/ingest-pool.js`)) as typeof import('../src/modules/ingest/ingest-pool.js');
   const inner = options.ingester ?? workerIngester;
   const trace = (what: string, since: number) => process.stderr.write(`[trace] ${what} ${(performance.now() - since).toFixed(0)} ms\n`);
   options.ingester = {
