@@ -7,13 +7,20 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { AppOptions } from '../src/app.js';
-import { BENCH_OPS } from './ops.js';
+import { benchOps } from './ops.js';
 
 const CODE = process.env.BENCH_CODE === 'src' ? '../src' : '../dist';
 const { createApp } = (await import(`${CODE}/app.js`)) as typeof import('../src/app.js');
 const { loadConfig } = (await import(`${CODE}/config.js`)) as typeof import('../src/config.js');
 const { contentRepo } = (await import(`${CODE}/db/content.repo.js`)) as typeof import('../src/db/content.repo.js');
 const { tableStore } = (await import(`${CODE}/modules/datasets/table-store.js`)) as typeof import('../src/modules/datasets/table-store.js');
+// The pure functions measured through IPC are the same code the server runs.
+const BENCH_OPS = benchOps({
+  analysis: await import(`${CODE}/modules/analysis/analysis.service.js`),
+  schemas: await import(`${CODE}/modules/analysis/analysis.schemas.js`),
+  buildChartData: ((await import(`${CODE}/modules/charts/chart-data.js`)) as typeof import('../src/modules/charts/chart-data.js')).buildChartData,
+  chartRequestSchema: ((await import(`${CODE}/modules/charts/charts.schemas.js`)) as typeof import('../src/modules/charts/charts.schemas.js')).chartRequestSchema,
+});
 
 type Request =
   | { id: number; cmd: 'rss-start' }
@@ -130,7 +137,7 @@ async function handle(msg: Request): Promise<unknown> {
       return { times };
     }
     case 'warm-up': {
-      const warmup = new URL('../src/warmup.ts', import.meta.url);
+      const warmup = new URL(`${CODE}/warmup.${CODE === '../src' ? 'ts' : 'js'}`, import.meta.url);
       if (!existsSync(warmup)) return { ms: null };
       const { warmUp } = (await import(warmup.href)) as { warmUp: () => void };
       const t = process.hrtime.bigint();
