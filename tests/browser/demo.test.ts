@@ -173,7 +173,7 @@ suite('the demo page in Chromium', () => {
       expect([chart.type, (await answered).status()]).toEqual([chart.type, 200]);
       // A selector, not waitForFunction: Playwright runs a string predicate through eval, which the
       // page's CSP (script-src 'self') forbids.
-      await page.waitForSelector('#chart-message:not([data-kind="info"])');
+      await page.waitForSelector('#chart-message:not([data-kind="info"])', { state: 'attached' });
       expect([chart.type, await page.textContent('#chart-message')]).toEqual([chart.type, expect.stringMatching(/points from 16 rows/)]);
       const marks = await page.$$eval('#chart svg [role="graphics-symbol"]', (els) => els.length);
       expect([chart.type, marks > 0]).toEqual([chart.type, true]);
