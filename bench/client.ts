@@ -1,5 +1,5 @@
 // The benchmark's side of the wire: starts server-child.ts processes and talks to them over HTTP
-// (fetch; uploads with curl, the file streamed from disk) and IPC.
+// (node:http; uploads with curl, the file streamed from disk) and IPC.
 import { execFile, execFileSync, fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -16,12 +16,12 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
 /** Transparent huge pages for malloc, as `npm start` sets them (see the README). */
 const HUGE_PAGES = [process.env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
 
 let built = false;
 
+/** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {
   // The server runs the compiled app (server-child.ts): build it once if the sources are newer.
   if (!built && (env.BENCH_CODE ?? process.env.BENCH_CODE) !== 'src') {
