@@ -38,14 +38,18 @@ export function encodeColumn(col: Column, fromChunk = 0): EncodedChunk[] {
   return out;
 }
 
-/** Rebuilds a column from its chunks (any order). */
+/**
+ * Rebuilds a column from its chunks (any order). A chunk's bytes may sit at any offset (PostgreSQL's
+ * binary COPY hands out views into one buffer): unaligned ones are copied first (`new Uint8Array`,
+ * not `slice`, which on a Buffer is a view).
+ */
 export function decodeColumn(name: string, type: ColumnType, rowCount: number, chunks: EncodedChunk[]): Column {
   const byKind = (kind: ChunkKind) => chunks.filter((c) => c.kind === kind).sort((a, b) => a.chunk - b.chunk);
   if (type === 'string') {
     const codes = new Int32Array(rowCount);
     let offset = 0;
     for (const c of byKind('codes')) {
-      const aligned = c.data.byteOffset % 4 === 0 ? c.data : c.data.slice();
+      const aligned = c.data.byteOffset % 4 === 0 ? c.data : new Uint8Array(c.data);
       codes.set(new Int32Array(aligned.buffer, aligned.byteOffset, c.count), offset);
       offset += c.count;
     }
@@ -57,7 +61,7 @@ export function decodeColumn(name: string, type: ColumnType, rowCount: number, c
   const values = new Float64Array(rowCount);
   let offset = 0;
   for (const c of byKind('values')) {
-    const aligned = c.data.byteOffset % 8 === 0 ? c.data : c.data.slice();
+    const aligned = c.data.byteOffset % 8 === 0 ? c.data : new Uint8Array(c.data);
     values.set(new Float64Array(aligned.buffer, aligned.byteOffset, c.count), offset);
     offset += c.count;
   }

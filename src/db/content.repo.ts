@@ -6,14 +6,17 @@
 // synchronous, so each write transaction is kept to a few MB and the event loop runs between
 // them; a transaction never spans an await, because a Prisma write on the other connection in this
 // process would then wait for a lock that cannot be released). PostgreSQL: a small pg pool; blobs
-// go up as binary parameters and come back base64-encoded (the text protocol sends bytea as hex,
-// twice the size and slower to decode).
+// go up as binary parameters and come back through a binary COPY, as raw bytes (a SELECT sends
+// bytea as hex or base64 text: loading a 1M-row table took ~1 s that way, of which the server's
+// base64 encoding alone was ~0.37 s, against ~0.25 s with COPY).
 //
 // Without a URL (or for a database it does not know) it uses Prisma: same rows, same semantics.
+import { to as copyTo } from 'pg-copy-streams';
 import type { Db } from './client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { EncodedChunk } from '../core/column-codec.js';
 import { providerOf, sqlitePath } from './client.js';
+import { binaryCopyRows } from './pg-binary-copy.js';
 
 /** Chunks per INSERT through Prisma: ~8 × 512 KB keeps statements small on both databases. */
 const PRISMA_WRITE_BATCH = 8;
@@ -265,9 +268,6 @@ function pgContent(url: string): ContentRepo {
     return opening;
   }
 
-  /** Strings as the server sends them: `data` comes base64-encoded and is decoded here. */
-  const rawText = { getTypeParser: () => (v: string) => v };
-
   return {
     readConcurrency: POOL_SIZE,
 
@@ -297,18 +297,30 @@ function pgContent(url: string): ContentRepo {
     },
 
     async readColumn(datasetId, version, column) {
-      const res = await (await open()).query({
-        text: `SELECT "kind", "chunk", "count", encode("data", 'base64') AS "data" FROM "DatasetChunk"
-               WHERE "datasetId" = $1 AND "version" = $2 AND "column" = $3`,
-        values: [datasetId, version, column],
-        types: rawText,
-      });
-      return res.rows.map((r: { kind: EncodedChunk['kind']; chunk: string; count: string; data: string }) => ({
-        kind: r.kind,
-        chunk: Number(r.chunk),
-        count: Number(r.count),
-        data: Buffer.from(r.data, 'base64'),
-      }));
+      if (!Number.isSafeInteger(version) || !Number.isSafeInteger(column)) throw new Error('version and column must be integers');
+      const client = await (await open()).connect();
+      let failed: Error | undefined;
+      try {
+        // COPY takes no bind parameters: the id is quoted by the driver, the numbers are integers.
+        const copy = client.query(copyTo(
+          `COPY (SELECT "kind", "chunk", "count", "data" FROM "DatasetChunk" WHERE "datasetId" = ${client.escapeLiteral(datasetId)}
+           AND "version" = ${version} AND "column" = ${column}) TO STDOUT (FORMAT binary)`,
+        ));
+        const parts: Buffer[] = [];
+        for await (const part of copy) parts.push(part as Buffer);
+        return binaryCopyRows(Buffer.concat(parts)).map(([kind, chunk, count, data]) => ({
+          kind: kind!.toString('utf8') as EncodedChunk['kind'],
+          chunk: chunk!.readInt32BE(0),
+          count: count!.readInt32BE(0),
+          data: data!,
+        }));
+      } catch (err) {
+        failed = err as Error;
+        throw err;
+      } finally {
+        // A connection left in the middle of a COPY is closed, not reused.
+        client.release(failed);
+      }
     },
 
     async deleteVersions(datasetId, keep) {

@@ -110,6 +110,13 @@ describe.each([
   });
 });
 
+test('an id with quotes, a backslash and a semicolon reads as nothing, on both paths', async () => {
+  const id = `x'; DROP TABLE "DatasetChunk"; --\\'`;
+  expect(await direct.readColumn(id, 1, 0)).toEqual([]);
+  expect(await prisma.readColumn(id, 1, 0)).toEqual([]);
+  expect(await db.datasetChunk.count()).toBeGreaterThanOrEqual(0);
+});
+
 test('content goes when its dataset is deleted (cascade), whichever path wrote it', async () => {
   const table = makeTable();
   const ds = await newDataset(table);
