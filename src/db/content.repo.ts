@@ -8,7 +8,7 @@
 // process would then wait for a lock that cannot be released). PostgreSQL: a small pg pool; blobs
 // go up as binary parameters and come back through a binary COPY, as raw bytes (a SELECT sends
 // bytea as hex or base64 text: loading a 1M-row table took ~1 s that way, of which the server's
-// base64 encoding alone was ~0.37 s, against ~0.25 s with COPY).
+// base64 encoding alone was ~0.37 s, against ~0.45 s with COPY).
 //
 // Without a URL (or for a database it does not know) it uses Prisma: same rows, same semantics.
 import { to as copyTo } from 'pg-copy-streams';
@@ -16,7 +16,7 @@ import type { Db } from './client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { EncodedChunk } from '../core/column-codec.js';
 import { providerOf, sqlitePath } from './client.js';
-import { binaryCopyRows } from './pg-binary-copy.js';
+import { BinaryCopyReader } from './pg-binary-copy.js';
 
 /** Chunks per INSERT through Prisma: ~8 × 512 KB keeps statements small on both databases. */
 const PRISMA_WRITE_BATCH = 8;
@@ -306,9 +306,9 @@ function pgContent(url: string): ContentRepo {
           `COPY (SELECT "kind", "chunk", "count", "data" FROM "DatasetChunk" WHERE "datasetId" = ${client.escapeLiteral(datasetId)}
            AND "version" = ${version} AND "column" = ${column}) TO STDOUT (FORMAT binary)`,
         ));
-        const parts: Buffer[] = [];
-        for await (const part of copy) parts.push(part as Buffer);
-        return binaryCopyRows(Buffer.concat(parts)).map(([kind, chunk, count, data]) => ({
+        const reader = new BinaryCopyReader();
+        for await (const part of copy) reader.push(part as Buffer);
+        return reader.end().map(([kind, chunk, count, data]) => ({
           kind: kind!.toString('utf8') as EncodedChunk['kind'],
           chunk: chunk!.readInt32BE(0),
           count: count!.readInt32BE(0),

@@ -1,7 +1,7 @@
-// The binary COPY reader against streams built by hand from the format's description (the
-// PostgreSQL run of the content-store tests reads real ones).
+// The binary COPY reader against streams built by hand from the format's description, handed over
+// in pieces of every size (the PostgreSQL run of the content-store tests reads real ones).
 import { describe, expect, test } from '@jest/globals';
-import { binaryCopyRows } from '../../src/db/pg-binary-copy.js';
+import { BinaryCopyReader } from '../../src/db/pg-binary-copy.js';
 
 const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
 
@@ -19,31 +19,40 @@ const i16 = (v: number) => { const b = Buffer.alloc(2); b.writeInt16BE(v); retur
 const i32 = (v: number) => { const b = Buffer.alloc(4); b.writeInt32BE(v); return b; };
 const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; };
 
-describe('binaryCopyRows', () => {
-  test('when rows hold text, integers, bytes and NULLs, then each field comes back as its bytes', () => {
-    const blob = Buffer.from([0, 1, 2, 255, 10, 13]);
-    const rows = binaryCopyRows(stream([
+/** Reads a stream handed over in pieces of `size` bytes. */
+function read(buf: Buffer, size = buf.length): (Buffer | null)[][] {
+  const reader = new BinaryCopyReader();
+  for (let at = 0; at < buf.length; at += size) reader.push(buf.subarray(at, at + size));
+  return reader.end();
+}
+
+describe('BinaryCopyReader', () => {
+  test.each([1, 3, 7, 1000])('when rows hold text, integers, bytes and NULLs, then each field comes back as its bytes (pieces of %i bytes)', (size) => {
+    const blob = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7) & 255));
+    const rows = read(stream([
       [Buffer.from('values'), i32(3), i32(65536), blob],
       [Buffer.from('dict'), i32(0), i32(2), null],
       [Buffer.from(''), i32(-7), i32(0), Buffer.alloc(0)],
-    ], Buffer.from('ext')));
+    ], Buffer.from('ext')), size);
     expect(rows).toHaveLength(3);
     expect(rows[0][0]!.toString()).toBe('values');
     expect(rows[0][1]!.readInt32BE(0)).toBe(3);
     expect(rows[0][2]!.readInt32BE(0)).toBe(65536);
     expect(rows[0][3]!.equals(blob)).toBe(true);
+    expect(rows[0][3]!.byteOffset % 8).toBe(0); // a big field can back a Float64Array as it is
     expect(rows[1][3]).toBeNull();
     expect(rows[2][1]!.readInt32BE(0)).toBe(-7);
     expect(rows[2][3]!.length).toBe(0);
   });
 
   test('when there are no rows, then the answer is empty', () => {
-    expect(binaryCopyRows(stream([]))).toEqual([]);
+    expect(read(stream([]))).toEqual([]);
   });
 
   test('when the stream is not binary COPY or ends inside a row, then it throws', () => {
-    expect(() => binaryCopyRows(Buffer.from('kind,chunk\nvalues,1\n'))).toThrow('Not a binary COPY stream');
+    expect(() => read(Buffer.from('kind,chunk\nvalues,1\n,and more'))).toThrow('Not a binary COPY stream');
     const whole = stream([[Buffer.from('values'), Buffer.alloc(100)]]);
-    expect(() => binaryCopyRows(whole.subarray(0, whole.length - 40))).toThrow('ended inside a row');
+    expect(() => read(whole.subarray(0, whole.length - 40), 16)).toThrow('ended inside a row');
+    expect(() => read(Buffer.concat([whole, Buffer.from([0])]))).toThrow('goes on after its end');
   });
 });
