@@ -39,9 +39,9 @@ export function encodeColumn(col: Column, fromChunk = 0): EncodedChunk[] {
 }
 
 /**
- * Rebuilds a column from its chunks (any order). A chunk's bytes may sit at any offset (PostgreSQL's
- * binary COPY hands out views into one buffer): unaligned ones are copied first (`new Uint8Array`,
- * not `slice`, which on a Buffer is a view).
+ * Rebuilds a column from its chunks (any order). A chunk's bytes may sit at any offset (a small one
+ * read from PostgreSQL lives in Node's shared buffer pool): unaligned ones are copied first
+ * (`new Uint8Array`, not `slice`, which on a Buffer is a view).
  */
 export function decodeColumn(name: string, type: ColumnType, rowCount: number, chunks: EncodedChunk[]): Column {
   const byKind = (kind: ChunkKind) => chunks.filter((c) => c.kind === kind).sort((a, b) => a.chunk - b.chunk);
