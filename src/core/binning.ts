@@ -180,6 +180,11 @@ function countAll(bins: Bins, v: Float64Array, n: number, counts: Float64Array):
     }
     tally[(j << 2) | (i & 3)]++;
   }
+  addTallies(tally, count, counts);
+}
+
+/** Adds four interleaved tallies (bin·4 + i mod 4) into counts. */
+function addTallies(tally: Int32Array, count: number, counts: Float64Array): void {
   for (let j = 0; j < count; j++) counts[j] += tally[4 * j] + tally[4 * j + 1] + tally[4 * j + 2] + tally[4 * j + 3];
 }
 
@@ -194,7 +199,7 @@ function countByEstimate(first: number, last: number, norm: number, count: numbe
     if (j > cap) j = cap;
     tally[(j << 2) | (i & 3)]++;
   }
-  for (let j = 0; j < count; j++) counts[j] += tally[4 * j] + tally[4 * j + 1] + tally[4 * j + 2] + tally[4 * j + 3];
+  addTallies(tally, count, counts);
 }
 
 /** The selected rows' values in selection order (the column itself for all rows). */
