@@ -103,41 +103,111 @@ export function centreEstimate(values: Float64Array): number {
 /** Rows per block in pearsonMatrix: a block of every column stays in cache while all pairs use it. */
 const PEARSON_BLOCK = 4096;
 
-/** Adds the shifted sums of rows [start, end) where both are present into acc[off..off+6). */
-function accumulatePair(x: Float64Array, y: Float64Array, ox: number, oy: number, start: number, end: number, acc: Float64Array, off: number): void {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
-  for (let i = start; i < end; i++) {
-    const a = x[i];
-    const b = y[i];
-    if (a !== a || b !== b) continue;
-    const dx = a - ox;
-    const dy = b - oy;
-    n++;
-    sx += dx;
-    sy += dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-    sxy += dx * dy;
+/**
+ * One column's rows [start, end) made ready for the pairs of pearsonMatrix: `shifted` holds
+ * value − shift with 0 for a missing value (so a product with it adds nothing), `missing` the block
+ * positions of missing values, and `sum`/`squares` the sums over the present values.
+ */
+class ShiftedBlock {
+  readonly shifted = new Float64Array(PEARSON_BLOCK);
+  readonly missing = new Int32Array(PEARSON_BLOCK);
+  missingCount = 0;
+  sum = 0;
+  squares = 0;
+
+  fill(values: Float64Array, shift: number, start: number, end: number): void {
+    const { shifted, missing } = this;
+    let m = 0;
+    let s = 0;
+    let q = 0;
+    for (let i = start, r = 0; i < end; i++, r++) {
+      const v = values[i];
+      if (v !== v) {
+        shifted[r] = 0;
+        missing[m++] = r;
+        continue;
+      }
+      const d = v - shift;
+      shifted[r] = d;
+      s += d;
+      q += d * d;
+    }
+    this.missingCount = m;
+    this.sum = s;
+    this.squares = q;
   }
-  acc[off] += n;
+}
+
+/** Σ a[r]·b[r] for r < len, in four separate sums (one sum would be bound by the adds' latency). */
+function dot(a: Float64Array, b: Float64Array, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let r = 0;
+  for (; r + 3 < len; r += 4) {
+    s0 += a[r] * b[r];
+    s1 += a[r + 1] * b[r + 1];
+    s2 += a[r + 2] * b[r + 2];
+    s3 += a[r + 3] * b[r + 3];
+  }
+  for (; r < len; r++) s0 += a[r] * b[r];
+  return s0 + s1 + s2 + s3;
+}
+
+/**
+ * Adds one block's shifted sums of a pair into acc[off..off+6) (n, Σx, Σy, Σx², Σy², Σxy over the
+ * rows where both are present). The products need no test: a missing value is 0 in `shifted`. Each
+ * column's own sums lose the rows where the other is missing; those are few (the missing lists).
+ */
+function accumulatePair(x: ShiftedBlock, y: ShiftedBlock, len: number, acc: Float64Array, off: number): void {
+  let sx = x.sum;
+  let sxx = x.squares;
+  let sy = y.sum;
+  let syy = y.squares;
+  let both = 0;
+  const xs = x.shifted;
+  const ys = y.shifted;
+  for (let k = 0; k < y.missingCount; k++) {
+    const r = y.missing[k];
+    const d = xs[r];
+    sx -= d;
+    sxx -= d * d;
+  }
+  for (let k = 0; k < x.missingCount; k++) {
+    const r = x.missing[k];
+    const d = ys[r];
+    sy -= d;
+    syy -= d * d;
+  }
+  // Rows missing in both, counted by merging the two ascending lists.
+  if (x.missingCount && y.missingCount) {
+    for (let a = 0, b = 0; a < x.missingCount && b < y.missingCount; ) {
+      const ra = x.missing[a];
+      const rb = y.missing[b];
+      if (ra === rb) {
+        both++;
+        a++;
+        b++;
+      } else if (ra < rb) a++;
+      else b++;
+    }
+  }
+  acc[off] += len - x.missingCount - y.missingCount + both;
   acc[off + 1] += sx;
   acc[off + 2] += sy;
   acc[off + 3] += sxx;
   acc[off + 4] += syy;
-  acc[off + 5] += sxy;
+  acc[off + 5] += dot(xs, ys, len);
 }
 
 /**
  * Pearson for every pair i < j of the columns (in that order), pairwise complete. One blocked pass
  * over the rows accumulates each pair's sums shifted by the column centres (`shifts`, e.g. the
- * means), so each block of every column is read from cache by all pairs. When the shifted sums
- * would cancel (the pair's rows centre far from the shift, or a column is constant on them), that
- * pair is recomputed exactly by pearsonPair, which also decides constancy exactly.
+ * means): each block of every column is shifted once, then read from cache by all pairs. When the
+ * shifted sums would cancel (the pair's rows centre far from the shift, or a column is constant on
+ * them) or are not finite, that pair is recomputed exactly by pearsonPair, which also decides
+ * constancy exactly.
  */
 export function pearsonMatrix(cols: Float64Array[], shifts: number[]): PairResult[] {
   const k = cols.length;
@@ -145,11 +215,13 @@ export function pearsonMatrix(cols: Float64Array[], shifts: number[]): PairResul
   const pairCount = (k * (k - 1)) / 2;
   const acc = new Float64Array(pairCount * 6);
   const ox = shifts.map((s) => (Number.isFinite(s) ? s : 0));
+  const blocks = cols.map(() => new ShiftedBlock());
   for (let start = 0; start < m; start += PEARSON_BLOCK) {
     const end = Math.min(m, start + PEARSON_BLOCK);
+    for (let i = 0; i < k; i++) blocks[i].fill(cols[i], ox[i], start, end);
     let p = 0;
     for (let i = 0; i < k; i++) {
-      for (let j = i + 1; j < k; j++) accumulatePair(cols[i], cols[j], ox[i], ox[j], start, end, acc, 6 * p++);
+      for (let j = i + 1; j < k; j++) accumulatePair(blocks[i], blocks[j], end - start, acc, 6 * p++);
     }
   }
   const out: PairResult[] = [];
@@ -160,7 +232,7 @@ export function pearsonMatrix(cols: Float64Array[], shifts: number[]): PairResul
       const cxx = sxx - (sx * sx) / n;
       const cyy = syy - (sy * sy) / n;
       // Well conditioned (little cancellation): the one-pass result is accurate to ~1e-13.
-      if (n > 2 && cxx > 1e-3 * sxx && cyy > 1e-3 * syy) {
+      if (n > 2 && cxx > 1e-3 * sxx && cyy > 1e-3 * syy && Number.isFinite(sxy) && cxx < Infinity && cyy < Infinity) {
         const r = clamp((sxy - (sx * sy) / n) / Math.sqrt(cxx * cyy));
         out.push({ r, n, pValue: correlationPValue(r, n) });
       } else out.push(pearsonPair(cols[i], cols[j]));
