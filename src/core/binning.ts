@@ -6,6 +6,7 @@
 // A range too narrow for `bins` distinct edges (e.g. [0, 5e-324]) is a 400 naming `bins`: numpy
 // 1.24 crashes on it, and equal edges would make empty, zero-width bins.
 import { AppError } from '../errors.js';
+import { intZeros } from './plain-arrays.js';
 
 export interface Bins {
   /** n + 1 ascending edges. */
@@ -167,8 +168,9 @@ function countAll(bins: Bins, v: Float64Array, n: number, counts: Float64Array):
   }
   const slack = estimateSlack(first, last, count);
   const top = 1 - slack;
-  // Four interleaved tallies (bin·4 + i mod 4): consecutive values in one bin do not wait on each other's store.
-  const tally = new Int32Array(4 * count);
+  // Four interleaved tallies (bin·4 + i mod 4): consecutive values in one bin do not wait on each
+  // other's store. A plain array: see plain-arrays.ts.
+  const tally = intZeros(4 * count);
   for (let i = 0; i < n; i++) {
     const x = v[i];
     if (!(x >= first && x <= last)) continue;
@@ -184,14 +186,14 @@ function countAll(bins: Bins, v: Float64Array, n: number, counts: Float64Array):
 }
 
 /** Adds four interleaved tallies (bin·4 + i mod 4) into counts. */
-function addTallies(tally: Int32Array, count: number, counts: Float64Array): void {
+function addTallies(tally: number[], count: number, counts: Float64Array): void {
   for (let j = 0; j < count; j++) counts[j] += tally[4 * j] + tally[4 * j + 1] + tally[4 * j + 2] + tally[4 * j + 3];
 }
 
 /** countAll when the estimate is exact (estimateIsExact): one multiply and a cap per value. */
 function countByEstimate(first: number, last: number, norm: number, count: number, v: Float64Array, n: number, counts: Float64Array): void {
   const cap = count - 1;
-  const tally = new Int32Array(4 * count);
+  const tally = intZeros(4 * count);
   for (let i = 0; i < n; i++) {
     const x = v[i];
     if (!(x >= first && x <= last)) continue;

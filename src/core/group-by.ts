@@ -12,6 +12,7 @@ import { METRICS, metricField, metricValue, type MetricOp, type MetricSpec } fro
 import { compareCodePoints } from './sort.js';
 import { argsortFloat } from './stats/radix.js';
 import { distinctIndex } from './stats/distinct.js';
+import { doubleZeros } from './plain-arrays.js';
 import { bucketStart, bucketStartDay, dayOf, formatBucket, isDayUnit, type DayUnit, type TimeUnit } from './time-bucket.js';
 
 const MS_PER_DAY = 86_400_000;
@@ -360,17 +361,25 @@ function countPass(v: Float64Array, ids: Int32Array, base: number, count: Int32A
   for (let i = 0; i < v.length; i++) if (v[i] === v[i]) count[ids[i] + base]++;
 }
 
+// The sums go to a plain array (see plain-arrays.ts), copied to the typed accumulators at the end.
 function sumPass(v: Float64Array, ids: Int32Array, base: number, count: Int32Array, sum: Float64Array, comp: Float64Array): void {
+  // Per slot g: acc[3g] non-missing values, acc[3g + 1] the sum, acc[3g + 2] its compensation.
+  const acc = doubleZeros(3 * count.length);
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
     if (x !== x) continue;
-    const g = ids[i] + base;
-    count[g]++;
-    const s = sum[g];
+    const g = 3 * (ids[i] + base);
+    acc[g]++;
+    const s = acc[g + 1];
     const t = s + x;
-    if (Math.abs(s) >= Math.abs(x)) comp[g] += s - t + x;
-    else comp[g] += x - t + s;
-    sum[g] = t;
+    if (Math.abs(s) >= Math.abs(x)) acc[g + 2] += s - t + x;
+    else acc[g + 2] += x - t + s;
+    acc[g + 1] = t;
+  }
+  for (let g = 0; g < count.length; g++) {
+    count[g] = acc[3 * g];
+    sum[g] = acc[3 * g + 1];
+    comp[g] = acc[3 * g + 2];
   }
 }
 

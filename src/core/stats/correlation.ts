@@ -12,6 +12,7 @@
 //    discordant pairs = inversions of y, counted with a Fenwick tree; ties as in scipy's kendalltau.
 // simple-statistics' sampleCorrelation agrees for complete data but neither skips missing values
 // nor reports constant input, so the passes are written here.
+import { doubleZeros, intZeros } from '../plain-arrays.js';
 import { countedDenseCodes } from './distinct.js';
 import { correlationPValue, kendallExactP, normalTwoSided } from './pvalues.js';
 
@@ -109,8 +110,9 @@ const PEARSON_BLOCK = 4096;
  * positions of missing values, and `sum`/`squares` the sums over the present values.
  */
 class ShiftedBlock {
-  readonly shifted = new Float64Array(PEARSON_BLOCK);
-  readonly missing = new Int32Array(PEARSON_BLOCK);
+  // Plain arrays, read by every pair: see plain-arrays.ts.
+  readonly shifted = doubleZeros(PEARSON_BLOCK);
+  readonly missing = intZeros(PEARSON_BLOCK);
   missingCount = 0;
   sum = 0;
   squares = 0;
@@ -139,7 +141,7 @@ class ShiftedBlock {
 }
 
 /** Σ a[r]·b[r] for r < len, in four separate sums (one sum would be bound by the adds' latency). */
-function dot(a: Float64Array, b: Float64Array, len: number): number {
+function dot(a: number[], b: number[], len: number): number {
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
