@@ -6,6 +6,7 @@
 // A range too narrow for `bins` distinct edges (e.g. [0, 5e-324]) is a 400 naming `bins`: numpy
 // 1.24 crashes on it, and equal edges would make empty, zero-width bins.
 import { AppError } from '../errors.js';
+import { overChunks, type RowKernel } from './parallel/split-rows.js';
 import { intZeros } from './plain-arrays.js';
 
 export interface Bins {
@@ -68,22 +69,48 @@ function settle(edges: Float64Array, count: number, v: number, j: number): numbe
   return j;
 }
 
-/** Smallest and largest non-missing value of the selected rows (null when there is none). */
-export function valueRange(values: Float64Array, rows: Int32Array | null): { min: number; max: number } | null {
-  let min = Infinity;
-  let max = -Infinity;
-  if (rows) {
-    for (let i = 0; i < rows.length; i++) {
-      const v = values[rows[i]];
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  } else {
-    for (let i = 0; i < values.length; i++) {
+/** [smallest, largest, count] of the non-missing values in rows [start, end) (±Infinity, 0 for none). */
+export const valueRangeKernel: RowKernel<{ values: Float64Array }> = {
+  name: 'valueRange',
+  run({ values }, start, end) {
+    let min = Infinity;
+    let max = -Infinity;
+    let present = 0;
+    for (let i = start; i < end; i++) {
       const v = values[i];
       if (v < min) min = v;
       if (v > max) max = v;
+      if (v === v) present++;
     }
+    return [min, max, present];
+  },
+};
+
+/** Smallest and largest non-missing value and how many there are, over all rows (see split-rows.ts). */
+export function columnRange(values: Float64Array): { min: number; max: number; present: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  let present = 0;
+  for (const [lo, hi, n] of overChunks(valueRangeKernel, { values }, values.length)) {
+    if (lo < min) min = lo;
+    if (hi > max) max = hi;
+    present += n;
+  }
+  return { min, max, present };
+}
+
+/** Smallest and largest non-missing value of the selected rows (null when there is none). */
+export function valueRange(values: Float64Array, rows: Int32Array | null): { min: number; max: number } | null {
+  if (!rows) {
+    const { min, max } = columnRange(values);
+    return min <= max ? { min, max } : null;
+  }
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < rows.length; i++) {
+    const v = values[rows[i]];
+    if (v < min) min = v;
+    if (v > max) max = v;
   }
   return min <= max ? { min, max } : null;
 }
@@ -186,23 +213,37 @@ function countAll(bins: Bins, v: Float64Array, n: number, counts: Float64Array):
 }
 
 /** Adds four interleaved tallies (bin·4 + i mod 4) into counts. */
-function addTallies(tally: number[], count: number, counts: Float64Array): void {
+function addTallies(tally: number[], count: number, counts: Float64Array | number[]): void {
   for (let j = 0; j < count; j++) counts[j] += tally[4 * j] + tally[4 * j + 1] + tally[4 * j + 2] + tally[4 * j + 3];
 }
 
 /** countAll when the estimate is exact (estimateIsExact): one multiply and a cap per value. */
 function countByEstimate(first: number, last: number, norm: number, count: number, v: Float64Array, n: number, counts: Float64Array): void {
-  const cap = count - 1;
-  const tally = intZeros(4 * count);
-  for (let i = 0; i < n; i++) {
-    const x = v[i];
-    if (!(x >= first && x <= last)) continue;
-    let j = ((x - first) * norm) | 0;
-    if (j > cap) j = cap;
-    tally[(j << 2) | (i & 3)]++;
+  for (const part of overChunks(estimateCountsKernel, { v, first, last, norm, count }, n)) {
+    for (let j = 0; j < count; j++) counts[j] += part[j];
   }
-  addTallies(tally, count, counts);
 }
+
+/** Counts per bin of rows [start, end) by the plain estimate (see countByEstimate). */
+export const estimateCountsKernel: RowKernel<{ v: Float64Array; first: number; last: number; norm: number; count: number }> = {
+  name: 'estimateCounts',
+  run({ v, first, last, norm, count }, start, end) {
+    const cap = count - 1;
+    // Four interleaved tallies (bin·4 + i mod 4): consecutive values in one bin do not wait on each
+    // other's store. A plain array: see plain-arrays.ts.
+    const tally = intZeros(4 * count);
+    for (let i = start; i < end; i++) {
+      const x = v[i];
+      if (!(x >= first && x <= last)) continue;
+      let j = ((x - first) * norm) | 0;
+      if (j > cap) j = cap;
+      tally[(j << 2) | (i & 3)]++;
+    }
+    const counts = intZeros(count);
+    addTallies(tally, count, counts);
+    return counts;
+  },
+};
 
 /** The selected rows' values in selection order (the column itself for all rows). */
 function selected(values: Float64Array, rows: Int32Array | null): Float64Array {

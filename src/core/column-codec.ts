@@ -1,6 +1,7 @@
 // Stored form of a column: chunks of rows as raw little-endian typed-array bytes (loaded back
 // without parsing), and a string column's dictionary as JSON chunks.
 import type { Column, ColumnType } from './column.js';
+import { sharedFloat64, sharedInt32 } from './parallel/shared-arrays.js';
 
 export const CHUNK_ROWS = 65_536;
 export const DICT_CHUNK_ENTRIES = 65_536;
@@ -15,8 +16,11 @@ export interface EncodedChunk {
 }
 
 function bytesOf(view: Float64Array | Int32Array): Uint8Array {
-  // A copy: the stored bytes must not alias the live table.
-  return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+  // A copy on an ArrayBuffer of its own: the stored bytes must not alias the live table (which may
+  // sit on a SharedArrayBuffer, and the database drivers take plain buffers).
+  const out = new Uint8Array(view.byteLength);
+  out.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return out;
 }
 
 /** The column's chunks; `fromChunk` skips the first row chunks (stored already, as blocks of a parse). */
@@ -39,14 +43,14 @@ export function encodeColumn(col: Column, fromChunk = 0): EncodedChunk[] {
 }
 
 /**
- * Rebuilds a column from its chunks (any order). A chunk's bytes may sit at any offset (a small one
- * read from PostgreSQL lives in Node's shared buffer pool): unaligned ones are copied first
- * (`new Uint8Array`, not `slice`, which on a Buffer is a view).
+ * Rebuilds a column from its chunks (any order), on a SharedArrayBuffer (see split-rows.ts). A
+ * chunk's bytes may sit at any offset (a small one read from PostgreSQL lives in Node's shared buffer
+ * pool): unaligned ones are copied first (`new Uint8Array`, not `slice`, which on a Buffer is a view).
  */
 export function decodeColumn(name: string, type: ColumnType, rowCount: number, chunks: EncodedChunk[]): Column {
   const byKind = (kind: ChunkKind) => chunks.filter((c) => c.kind === kind).sort((a, b) => a.chunk - b.chunk);
   if (type === 'string') {
-    const codes = new Int32Array(rowCount);
+    const codes = sharedInt32(rowCount);
     let offset = 0;
     for (const c of byKind('codes')) {
       const aligned = c.data.byteOffset % 4 === 0 ? c.data : new Uint8Array(c.data);
@@ -58,7 +62,7 @@ export function decodeColumn(name: string, type: ColumnType, rowCount: number, c
     for (const c of byKind('dict')) for (const s of JSON.parse(decoder.decode(c.data)) as string[]) dict.push(s);
     return { name, type, codes, dict };
   }
-  const values = new Float64Array(rowCount);
+  const values = sharedFloat64(rowCount);
   let offset = 0;
   for (const c of byKind('values')) {
     const aligned = c.data.byteOffset % 8 === 0 ? c.data : new Uint8Array(c.data);

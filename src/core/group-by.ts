@@ -12,7 +12,10 @@ import { METRICS, metricField, metricValue, type MetricOp, type MetricSpec } fro
 import { compareCodePoints } from './sort.js';
 import { argsortFloat } from './stats/radix.js';
 import { distinctIndex } from './stats/distinct.js';
-import { doubleZeros } from './plain-arrays.js';
+import { columnRange } from './binning.js';
+import { sharedInt32 } from './parallel/shared-arrays.js';
+import { overChunks, splitsRows, type RowKernel } from './parallel/split-rows.js';
+import { doubleZeros, intZeros } from './plain-arrays.js';
 import { bucketStart, bucketStartDay, dayOf, formatBucket, isDayUnit, type DayUnit, type TimeUnit } from './time-bucket.js';
 
 const MS_PER_DAY = 86_400_000;
@@ -71,12 +74,34 @@ interface Levels {
   allUsed: boolean;
 }
 
+/** Past this many slots (groups, codes) a pass runs whole, not in chunks: each chunk's result holds every slot. */
+const MAX_SPLIT_SLOTS = 1 << 16;
+
+/** A kernel's parts over rows [0, rows) (see split-rows.ts) when its result is one number per slot or a few. */
+function slotParts<A extends object>(kernel: RowKernel<A>, args: A, rows: number, slots: number): number[][] {
+  return slots <= MAX_SPLIT_SLOTS ? overChunks(kernel, args, rows) : [kernel.run(args, 0, rows)];
+}
+
+/** Rows per code + 1 (slot 0 is the missing code −1). */
+export const codeCountsKernel: RowKernel<{ codes: Int32Array; slots: number }> = {
+  name: 'codeCounts',
+  run({ codes, slots }, start, end) {
+    const count = intZeros(slots);
+    for (let i = start; i < end; i++) count[codes[i] + 1]++;
+    return count;
+  },
+};
+
 function stringLevels(col: Extract<Column, { type: 'string' }>, rows: RowSelection, n: number): Levels {
   const codes = col.codes;
   // rowsOf[c + 1]: rows with code c (slot 0 is the missing code -1).
   const rowsOf = new Int32Array(col.dict.length + 1);
   if (rows) for (let i = 0; i < n; i++) rowsOf[codes[rows[i]] + 1]++;
-  else for (let i = 0; i < n; i++) rowsOf[codes[i] + 1]++;
+  else {
+    for (const part of slotParts(codeCountsKernel, { codes, slots: rowsOf.length }, n, rowsOf.length)) {
+      for (let c = 0; c < rowsOf.length; c++) rowsOf[c] += part[c];
+    }
+  }
   const present: number[] = [];
   for (let c = 0; c < col.dict.length; c++) if (rowsOf[c + 1]) present.push(c);
   present.sort((a, b) => compareCodePoints(col.dict[a], col.dict[b]));
@@ -109,6 +134,24 @@ function alignedValues(values: Float64Array, rows: RowSelection): Float64Array {
   return out;
 }
 
+/**
+ * Writes level[i] for rows [start, end): the bucket of the value's day (bucketOfDay[day − first]), or
+ * `missing`; returns the rows per level (missing + 1 of them).
+ */
+export const dayLevelsKernel: RowKernel<{ values: Float64Array; first: number; bucketOfDay: Int32Array; missing: number; level: Int32Array }> = {
+  name: 'dayLevels',
+  run({ values, first, bucketOfDay, missing, level }, start, end) {
+    const sizes = intZeros(missing + 1);
+    for (let i = start; i < end; i++) {
+      const v = values[i];
+      const l = v === v ? bucketOfDay[Math.floor(v / MS_PER_DAY) - first] : missing;
+      level[i] = l;
+      sizes[l]++;
+    }
+    return sizes;
+  },
+};
+
 /** Most days a day-bucket lookup table may span (beyond, the general path hashes the bucket starts). */
 const MAX_DAY_SPAN = 1 << 22;
 
@@ -120,15 +163,7 @@ const MAX_DAY_SPAN = 1 << 22;
  */
 function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   const n = src.length;
-  let lo = Infinity;
-  let hi = -Infinity;
-  let present = 0;
-  for (let i = 0; i < n; i++) {
-    const v = src[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-    if (v === v) present++;
-  }
+  const { min: lo, max: hi, present } = columnRange(src);
   if (present === 0) {
     // No value: every row is in the missing level.
     return { slots: directSlots(new Int32Array(n), n > 0 ? 1 : 0), levelCount: n > 0 ? 1 : 0, sizes: n > 0 ? Int32Array.of(n) : new Int32Array(0), keyOf: () => null, allUsed: true };
@@ -136,7 +171,8 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   const first = dayOf(lo);
   const span = dayOf(hi) - first + 1;
   if (!(span <= MAX_DAY_SPAN)) return null;
-  const bucketOfDay = new Int32Array(span);
+  const split = splitsRows(n);
+  const bucketOfDay = split ? sharedInt32(span) : new Int32Array(span);
   const starts: number[] = [];
   let prev = NaN;
   for (let d = 0; d < span; d++) {
@@ -150,13 +186,10 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   // The missing level (last) exists only when a value is missing.
   const missing = starts.length;
   const levelCount = present < n ? missing + 1 : missing;
-  const level = new Int32Array(n);
+  const level = split ? sharedInt32(n) : new Int32Array(n);
   const sizes = new Int32Array(missing + 1);
-  for (let i = 0; i < n; i++) {
-    const v = src[i];
-    const l = v === v ? bucketOfDay[Math.floor(v / MS_PER_DAY) - first] : missing;
-    level[i] = l;
-    sizes[l]++;
+  for (const part of slotParts(dayLevelsKernel, { values: src, first, bucketOfDay, missing, level }, n, missing + 1)) {
+    for (let l = 0; l <= missing; l++) sizes[l] += part[l];
   }
   let allUsed = true;
   for (let l = 0; l < levelCount; l++) if (!sizes[l]) allUsed = false;
@@ -330,7 +363,7 @@ const STREAMED = new Set<MetricOp>(['count', 'missing', 'sum', 'mean', 'min', 'm
 interface ColumnAcc {
   /** Non-missing values per group. */
   count: Int32Array;
-  /** Neumaier sum per group: sum + comp, with exactly neumaierSum's operations in row order. */
+  /** Neumaier sum per group: sum + comp (see sumPass). */
   sum: Float64Array | null;
   comp: Float64Array | null;
   min: Float64Array | null;
@@ -357,29 +390,67 @@ function metricValues(col: Column, rows: RowSelection): Float64Array {
 
 // The passes below add row i to slot ids[i] + base (see Slots).
 
-function countPass(v: Float64Array, ids: Int32Array, base: number, count: Int32Array): void {
-  for (let i = 0; i < v.length; i++) if (v[i] === v[i]) count[ids[i] + base]++;
+interface SlotPassArgs {
+  v: Float64Array;
+  ids: Int32Array;
+  base: number;
+  slots: number;
 }
 
-// The sums go to a plain array (see plain-arrays.ts), copied to the typed accumulators at the end.
-function sumPass(v: Float64Array, ids: Int32Array, base: number, count: Int32Array, sum: Float64Array, comp: Float64Array): void {
-  // Per slot g: acc[3g] non-missing values, acc[3g + 1] the sum, acc[3g + 2] its compensation.
-  const acc = doubleZeros(3 * count.length);
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i];
-    if (x !== x) continue;
-    const g = 3 * (ids[i] + base);
-    acc[g]++;
-    const s = acc[g + 1];
-    const t = s + x;
-    if (Math.abs(s) >= Math.abs(x)) acc[g + 2] += s - t + x;
-    else acc[g + 2] += x - t + s;
-    acc[g + 1] = t;
+function slotPass(kernel: RowKernel<SlotPassArgs>, args: SlotPassArgs): number[][] {
+  return slotParts(kernel, args, args.v.length, args.slots);
+}
+
+/** Non-missing values per slot. */
+export const slotCountsKernel: RowKernel<SlotPassArgs> = {
+  name: 'slotCounts',
+  run({ v, ids, base, slots }, start, end) {
+    const count = intZeros(slots);
+    for (let i = start; i < end; i++) if (v[i] === v[i]) count[ids[i] + base]++;
+    return count;
+  },
+};
+
+function countPass(v: Float64Array, ids: Int32Array, base: number, count: Int32Array): void {
+  for (const part of slotPass(slotCountsKernel, { v, ids, base, slots: count.length })) {
+    for (let g = 0; g < count.length; g++) count[g] += part[g];
   }
-  for (let g = 0; g < count.length; g++) {
-    count[g] = acc[3 * g];
-    sum[g] = acc[3 * g + 1];
-    comp[g] = acc[3 * g + 2];
+}
+
+/** Per slot g: [3g] non-missing values, [3g + 1] their Neumaier sum, [3g + 2] its compensation. */
+export const slotSumsKernel: RowKernel<SlotPassArgs> = {
+  name: 'slotSums',
+  run({ v, ids, base, slots }, start, end) {
+    const acc = doubleZeros(3 * slots);
+    for (let i = start; i < end; i++) {
+      const x = v[i];
+      if (x !== x) continue;
+      const g = 3 * (ids[i] + base);
+      acc[g]++;
+      const s = acc[g + 1];
+      const t = s + x;
+      if (Math.abs(s) >= Math.abs(x)) acc[g + 2] += s - t + x;
+      else acc[g + 2] += x - t + s;
+      acc[g + 1] = t;
+    }
+    return acc;
+  },
+};
+
+/**
+ * Counts and Neumaier sums per slot. The chunks' sums are added in chunk order by the same Neumaier
+ * step, so rows that are not split (one part) give exactly neumaierSum's result in row order.
+ */
+function sumPass(v: Float64Array, ids: Int32Array, base: number, count: Int32Array, sum: Float64Array, comp: Float64Array): void {
+  for (const part of slotPass(slotSumsKernel, { v, ids, base, slots: count.length })) {
+    for (let g = 0; g < count.length; g++) {
+      count[g] += part[3 * g];
+      const s = sum[g];
+      const x = part[3 * g + 1];
+      const t = s + x;
+      comp[g] += (Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s) + part[3 * g + 2];
+      sum[g] = t;
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 //    discordant pairs = inversions of y, counted with a Fenwick tree; ties as in scipy's kendalltau.
 // simple-statistics' sampleCorrelation agrees for complete data but neither skips missing values
 // nor reports constant input, so the passes are written here.
+import { overChunks, type RowKernel } from '../parallel/split-rows.js';
 import { doubleZeros, intZeros } from '../plain-arrays.js';
 import { countedDenseCodes } from './distinct.js';
 import { correlationPValue, kendallExactP, normalTwoSided } from './pvalues.js';
@@ -162,7 +163,7 @@ function dot(a: number[], b: number[], len: number): number {
  * rows where both are present). The products need no test: a missing value is 0 in `shifted`. Each
  * column's own sums lose the rows where the other is missing; those are few (the missing lists).
  */
-function accumulatePair(x: ShiftedBlock, y: ShiftedBlock, len: number, acc: Float64Array, off: number): void {
+function accumulatePair(x: ShiftedBlock, y: ShiftedBlock, len: number, acc: number[], off: number): void {
   let sx = x.sum;
   let sxx = x.squares;
   let sy = y.sum;
@@ -203,6 +204,31 @@ function accumulatePair(x: ShiftedBlock, y: ShiftedBlock, len: number, acc: Floa
   acc[off + 5] += dot(xs, ys, len);
 }
 
+/** The blocks pearsonSumsKernel fills, kept for the next call (one set per thread). */
+const blockPool: ShiftedBlock[] = [];
+
+/**
+ * Each pair's shifted sums (6 per pair, pairs i < j in order; see accumulatePair) over rows
+ * [start, end), in blocks of PEARSON_BLOCK rows.
+ */
+export const pearsonSumsKernel: RowKernel<{ cols: Float64Array[]; shifts: number[] }> = {
+  name: 'pearsonSums',
+  run({ cols, shifts }, start, end) {
+    const k = cols.length;
+    const acc = doubleZeros(3 * k * (k - 1));
+    while (blockPool.length < k) blockPool.push(new ShiftedBlock());
+    for (let from = start; from < end; from += PEARSON_BLOCK) {
+      const to = Math.min(end, from + PEARSON_BLOCK);
+      for (let i = 0; i < k; i++) blockPool[i].fill(cols[i], shifts[i], from, to);
+      let p = 0;
+      for (let i = 0; i < k; i++) {
+        for (let j = i + 1; j < k; j++) accumulatePair(blockPool[i], blockPool[j], to - from, acc, 6 * p++);
+      }
+    }
+    return acc;
+  },
+};
+
 /**
  * Pearson for every pair i < j of the columns (in that order), pairwise complete. One blocked pass
  * over the rows accumulates each pair's sums shifted by the column centres (`shifts`, e.g. the
@@ -214,17 +240,11 @@ function accumulatePair(x: ShiftedBlock, y: ShiftedBlock, len: number, acc: Floa
 export function pearsonMatrix(cols: Float64Array[], shifts: number[]): PairResult[] {
   const k = cols.length;
   const m = k ? cols[0].length : 0;
-  const pairCount = (k * (k - 1)) / 2;
-  const acc = new Float64Array(pairCount * 6);
+  const acc = new Float64Array(3 * k * (k - 1));
   const ox = shifts.map((s) => (Number.isFinite(s) ? s : 0));
-  const blocks = cols.map(() => new ShiftedBlock());
-  for (let start = 0; start < m; start += PEARSON_BLOCK) {
-    const end = Math.min(m, start + PEARSON_BLOCK);
-    for (let i = 0; i < k; i++) blocks[i].fill(cols[i], ox[i], start, end);
-    let p = 0;
-    for (let i = 0; i < k; i++) {
-      for (let j = i + 1; j < k; j++) accumulatePair(blocks[i], blocks[j], end - start, acc, 6 * p++);
-    }
+  // Added in chunk order (see split-rows.ts); rows that are not split give one part.
+  for (const part of overChunks(pearsonSumsKernel, { cols, shifts: ox }, m)) {
+    for (let x = 0; x < acc.length; x++) acc[x] += part[x];
   }
   const out: PairResult[] = [];
   let p = 0;

@@ -6,9 +6,8 @@
 // into batches of about a megabyte, each batch transferred (fewer, bigger messages). A piece that
 // owns its whole ArrayBuffer and is big enough is transferred as it is: the caller's buffer is
 // detached then (its length becomes 0).
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../core/module-worker.js';
 import { AppError } from '../../errors.js';
 import type { IngestJob, Ingester, UploadHints, UploadSink } from './ingester.js';
 import { settled } from './ingester.js';
@@ -151,24 +150,8 @@ function release(): void {
   if (--open === 0) worker?.unref(); // idle: do not hold the process open
 }
 
-/**
- * From dist both modules are plain .js: the worker file is started as is. From src (tests, tsx) the
- * worker is a .ts file: Node 20 ignores `--import tsx` in a worker's execArgv for its entry module,
- * so a two-line bootstrap registers tsx's loader inside the worker first, then imports the .ts file.
- */
 function start(): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  let w: Worker;
-  if (fromSource) {
-    const entry = new URL('./ingest-worker.ts', import.meta.url).href;
-    // tsx's ESM API (the .mjs build: its .cjs build resolves its own files wrongly when imported).
-    const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })` +
-      `.catch((err) => { console.error(err); process.exit(1); });`;
-    w = new Worker(boot, { eval: true });
-  } else {
-    w = new Worker(new URL('./ingest-worker.js', import.meta.url));
-  }
+  const w = startModuleWorker(import.meta.url, 'ingest-worker');
   w.on('message', (reply: WorkerReply) => onReply(reply));
   w.on('error', (err) => onDeath(w, err));
   w.on('exit', (code) => onDeath(w, new Error(`The ingest worker stopped (exit code ${code}).`)));

@@ -1,0 +1,10 @@
+// Typed arrays on SharedArrayBuffers: split-rows.ts hands them to the helper thread without a copy.
+// Stored columns are read back into these, and uploaded columns are built in them.
+
+export function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+}
+
+export function sharedInt32(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
+}

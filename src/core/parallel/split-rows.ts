@@ -1,0 +1,124 @@
+// Splits a pass over many rows between the request thread and one helper thread, so that a big
+// analysis uses both cores. The rows are cut into chunks; both threads take the next chunk from a
+// shared counter until none is left, so a slow helper (still starting, or its core busy with other
+// work) only means the request thread does more of them. Each chunk's result is kept apart and the
+// caller merges them in chunk order: the answer does not depend on which thread did which chunk.
+//
+// The request thread waits for the helper's last chunk with Atomics.wait, so the analysis functions
+// stay synchronous. Only typed arrays backed by a SharedArrayBuffer can be shared (stored and
+// uploaded columns are: see shared-arrays.ts). With any other typed array, or fewer rows than
+// minParallelRows, the whole range is one chunk run on this thread: the single pass it always was.
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../module-worker.js';
+import { CTRL_NEXT, CTRL_STATE, STATE_CANCELLED, STATE_DONE, STATE_POSTED, STATE_TAKEN, type HelperJob, type HelperReply } from './helper-protocol.js';
+
+/** A loop over rows that can run in chunks, on either thread (kernels.ts names them for the helper). */
+export interface RowKernel<A> {
+  name: string;
+  /** The part of the answer for rows [start, end): a small array of numbers. */
+  run(args: A, start: number, end: number): number[];
+}
+
+/** Rows per chunk: a multiple of every block size a kernel uses (pearson's 4,096). */
+export const CHUNK_ROWS = 65_536;
+/** Below this, a pass runs whole on the request thread (the hand-over costs about 0.1 ms). */
+const DEFAULT_MIN_PARALLEL_ROWS = 4 * CHUNK_ROWS;
+/** Longest the request thread waits for the helper's chunks before it does them itself. */
+const HELPER_WAIT_MS = 10_000;
+
+let minParallelRows = DEFAULT_MIN_PARALLEL_ROWS;
+let helper: { worker: Worker; port: MessagePort } | null = null;
+let nextJob = 1;
+
+/** Tests split small tables too (the default is restored with no argument). */
+export function setMinParallelRows(rows = DEFAULT_MIN_PARALLEL_ROWS): void {
+  minParallelRows = rows;
+}
+
+/** Whether a pass over this many rows may be split (callers allocate shared arrays for it then). */
+export function splitsRows(rows: number): boolean {
+  return rows >= minParallelRows;
+}
+
+/** Starts the helper thread now rather than on the first big pass (server start-up). */
+export function startRowHelper(): void {
+  useHelper();
+}
+
+/** Stops the helper thread (tests); the next big pass starts a new one. */
+export async function stopRowHelper(): Promise<void> {
+  const h = helper;
+  helper = null;
+  if (h) await h.worker.terminate();
+}
+
+/** The kernel's result for each chunk of rows [0, rows), in chunk order. */
+export function overChunks<A extends object>(kernel: RowKernel<A>, args: A, rows: number): number[][] {
+  if (!splitsRows(rows) || !sharedOnly(args)) return [kernel.run(args, 0, rows)];
+  const h = useHelper();
+  if (!h) return [kernel.run(args, 0, rows)];
+  const chunks = Math.ceil(rows / CHUNK_ROWS);
+  const ctrl = new Int32Array(new SharedArrayBuffer(8));
+  const id = nextJob++;
+  const job: HelperJob = { id, kernel: kernel.name, args, rows, chunkRows: CHUNK_ROWS, ctrl };
+  h.port.postMessage(job);
+  const results: (number[] | undefined)[] = new Array(chunks);
+  const runChunk = (c: number) => (results[c] = kernel.run(args, c * CHUNK_ROWS, Math.min(rows, (c + 1) * CHUNK_ROWS)));
+  for (let c = Atomics.add(ctrl, CTRL_NEXT, 1); c < chunks; c = Atomics.add(ctrl, CTRL_NEXT, 1)) runChunk(c);
+  // The helper either never took the job (it is cancelled now) or is finishing its last chunk.
+  if (Atomics.compareExchange(ctrl, CTRL_STATE, STATE_POSTED, STATE_CANCELLED) !== STATE_POSTED) collect(h, id, ctrl, results);
+  // Chunks the helper took but did not bring back (it failed or was stopped) are done here.
+  for (let c = 0; c < chunks; c++) if (!results[c]) runChunk(c);
+  return results as number[][];
+}
+
+/** Waits for the helper to finish the job, then files its chunks' results. */
+function collect(h: NonNullable<typeof helper>, id: number, ctrl: Int32Array, results: (number[] | undefined)[]): void {
+  const deadline = Date.now() + HELPER_WAIT_MS;
+  while (Atomics.load(ctrl, CTRL_STATE) !== STATE_DONE) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      // Stuck or gone: let it go; its chunks are redone by the caller.
+      void stopHelper(h);
+      return;
+    }
+    Atomics.wait(ctrl, CTRL_STATE, STATE_TAKEN, left);
+  }
+  // The reply was posted before DONE was set. Replies to jobs given up on earlier are skipped.
+  for (let got = receiveMessageOnPort(h.port); got; got = receiveMessageOnPort(h.port)) {
+    const reply = got.message as HelperReply;
+    if (reply.id !== id) continue;
+    for (const [c, part] of reply.parts) results[c] = part;
+    return;
+  }
+}
+
+function useHelper(): NonNullable<typeof helper> | null {
+  if (helper) return helper;
+  try {
+    const worker = startModuleWorker(import.meta.url, 'helper-thread');
+    const { port1, port2 } = new MessageChannel();
+    // Replies are read with receiveMessageOnPort only: port1 gets no listener and holds nothing open.
+    worker.postMessage({ port: port2 }, [port2]);
+    worker.unref();
+    const h = { worker, port: port1 };
+    worker.on('error', () => void stopHelper(h));
+    worker.on('exit', () => void stopHelper(h));
+    helper = h;
+    return h;
+  } catch {
+    return null;
+  }
+}
+
+async function stopHelper(h: NonNullable<typeof helper>): Promise<void> {
+  if (helper === h) helper = null;
+  h.port.close();
+  await h.worker.terminate();
+}
+
+/** Every typed array among the arguments (or in an array argument) is backed by a SharedArrayBuffer. */
+function sharedOnly(args: object): boolean {
+  const shared = (v: unknown) => !ArrayBuffer.isView(v) || v.buffer instanceof SharedArrayBuffer;
+  return Object.values(args).every((v) => (Array.isArray(v) ? v.every(shared) : shared(v)));
+}
