@@ -186,61 +186,52 @@ function estimateIsExact(edges: Float64Array, count: number, norm: number): bool
 /** Counts per bin of v[0..n) (missing and out-of-range values are not counted), as binAll bins them. */
 function countAll(bins: Bins, v: Float64Array, n: number, counts: Float64Array): void {
   const { edges, count } = bins;
-  const first = edges[0];
-  const last = edges[count];
-  const norm = count / (last - first);
-  if (estimateIsExact(edges, count, norm)) {
-    countByEstimate(first, last, norm, count, v, n, counts);
-    return;
-  }
-  const slack = estimateSlack(first, last, count);
-  const top = 1 - slack;
-  // Four interleaved tallies (bin·4 + i mod 4): consecutive values in one bin do not wait on each
-  // other's store. A plain array: see plain-arrays.ts.
-  const tally = intZeros(4 * count);
-  for (let i = 0; i < n; i++) {
-    const x = v[i];
-    if (!(x >= first && x <= last)) continue;
-    const f = (x - first) * norm;
-    let j = f | 0;
-    const frac = f - j;
-    if (!(frac > slack && frac < top && j < count)) {
-      j = settle(edges, count, x, Math.floor(f));
-    }
-    tally[(j << 2) | (i & 3)]++;
-  }
-  addTallies(tally, count, counts);
-}
-
-/** Adds four interleaved tallies (bin·4 + i mod 4) into counts. */
-function addTallies(tally: number[], count: number, counts: Float64Array | number[]): void {
-  for (let j = 0; j < count; j++) counts[j] += tally[4 * j] + tally[4 * j + 1] + tally[4 * j + 2] + tally[4 * j + 3];
-}
-
-/** countAll when the estimate is exact (estimateIsExact): one multiply and a cap per value. */
-function countByEstimate(first: number, last: number, norm: number, count: number, v: Float64Array, n: number, counts: Float64Array): void {
-  for (const part of overChunks(estimateCountsKernel, { v, first, last, norm, count }, n)) {
+  const exact = estimateIsExact(edges, count, count / (edges[count] - edges[0]));
+  // The edges go as a plain array: a typed array not on a SharedArrayBuffer would keep the rows whole.
+  for (const part of overChunks(binCountsKernel, { v, edges: Array.from(edges), exact }, n)) {
     for (let j = 0; j < count; j++) counts[j] += part[j];
   }
 }
 
-/** Counts per bin of rows [start, end) by the plain estimate (see countByEstimate). */
-export const estimateCountsKernel: RowKernel<{ v: Float64Array; first: number; last: number; norm: number; count: number }> = {
-  name: 'estimateCounts',
-  run({ v, first, last, norm, count }, start, end) {
-    const cap = count - 1;
+/**
+ * Counts per bin of rows [start, end). `exact` (estimateIsExact): the plain estimate is each value's
+ * bin, one multiply and a cap. Otherwise an estimate near an edge is settled against the edges.
+ */
+export const binCountsKernel: RowKernel<{ v: Float64Array; edges: number[]; exact: boolean }> = {
+  name: 'binCounts',
+  run({ v, edges: edgeList, exact }, start, end) {
+    const edges = Float64Array.from(edgeList);
+    const count = edges.length - 1;
+    const first = edges[0];
+    const last = edges[count];
+    const norm = count / (last - first);
     // Four interleaved tallies (bin·4 + i mod 4): consecutive values in one bin do not wait on each
     // other's store. A plain array: see plain-arrays.ts.
     const tally = intZeros(4 * count);
-    for (let i = start; i < end; i++) {
-      const x = v[i];
-      if (!(x >= first && x <= last)) continue;
-      let j = ((x - first) * norm) | 0;
-      if (j > cap) j = cap;
-      tally[(j << 2) | (i & 3)]++;
+    if (exact) {
+      const cap = count - 1;
+      for (let i = start; i < end; i++) {
+        const x = v[i];
+        if (!(x >= first && x <= last)) continue;
+        let j = ((x - first) * norm) | 0;
+        if (j > cap) j = cap;
+        tally[(j << 2) | (i & 3)]++;
+      }
+    } else {
+      const slack = estimateSlack(first, last, count);
+      const top = 1 - slack;
+      for (let i = start; i < end; i++) {
+        const x = v[i];
+        if (!(x >= first && x <= last)) continue;
+        const f = (x - first) * norm;
+        let j = f | 0;
+        const frac = f - j;
+        if (!(frac > slack && frac < top && j < count)) j = settle(edges, count, x, Math.floor(f));
+        tally[(j << 2) | (i & 3)]++;
+      }
     }
     const counts = intZeros(count);
-    addTallies(tally, count, counts);
+    for (let j = 0; j < count; j++) counts[j] = tally[4 * j] + tally[4 * j + 1] + tally[4 * j + 2] + tally[4 * j + 3];
     return counts;
   },
 };

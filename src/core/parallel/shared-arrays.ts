@@ -1,5 +1,5 @@
 // Typed arrays on SharedArrayBuffers: split-rows.ts hands them to the helper thread without a copy.
-// Stored columns are read back into these, and uploaded columns are built in them.
+// Columns are read back from the database into these (analyses always read a dataset from there).
 
 export function sharedFloat64(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));

@@ -5,8 +5,8 @@
 // caller merges them in chunk order: the answer does not depend on which thread did which chunk.
 //
 // The request thread waits for the helper's last chunk with Atomics.wait, so the analysis functions
-// stay synchronous. Only typed arrays backed by a SharedArrayBuffer can be shared (stored and
-// uploaded columns are: see shared-arrays.ts). With any other typed array, or fewer rows than
+// stay synchronous. Only typed arrays backed by a SharedArrayBuffer can be shared (columns read from
+// the database are: see shared-arrays.ts). With any other typed array, or fewer rows than
 // minParallelRows, the whole range is one chunk run on this thread: the single pass it always was.
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../module-worker.js';
@@ -27,6 +27,8 @@ const DEFAULT_MIN_PARALLEL_ROWS = 4 * CHUNK_ROWS;
 const HELPER_WAIT_MS = 10_000;
 
 let minParallelRows = DEFAULT_MIN_PARALLEL_ROWS;
+/** Chunks the helper thread has brought back since start, by kernel (tests check it takes part). */
+export const helperChunks = new Map<string, number>();
 let helper: { worker: Worker; port: MessagePort } | null = null;
 let nextJob = 1;
 
@@ -66,14 +68,15 @@ export function overChunks<A extends object>(kernel: RowKernel<A>, args: A, rows
   const runChunk = (c: number) => (results[c] = kernel.run(args, c * CHUNK_ROWS, Math.min(rows, (c + 1) * CHUNK_ROWS)));
   for (let c = Atomics.add(ctrl, CTRL_NEXT, 1); c < chunks; c = Atomics.add(ctrl, CTRL_NEXT, 1)) runChunk(c);
   // The helper either never took the job (it is cancelled now) or is finishing its last chunk.
-  if (Atomics.compareExchange(ctrl, CTRL_STATE, STATE_POSTED, STATE_CANCELLED) !== STATE_POSTED) collect(h, id, ctrl, results);
+  if (Atomics.compareExchange(ctrl, CTRL_STATE, STATE_POSTED, STATE_CANCELLED) !== STATE_POSTED) collect(h, job, results);
   // Chunks the helper took but did not bring back (it failed or was stopped) are done here.
   for (let c = 0; c < chunks; c++) if (!results[c]) runChunk(c);
   return results as number[][];
 }
 
 /** Waits for the helper to finish the job, then files its chunks' results. */
-function collect(h: NonNullable<typeof helper>, id: number, ctrl: Int32Array, results: (number[] | undefined)[]): void {
+function collect(h: NonNullable<typeof helper>, job: HelperJob, results: (number[] | undefined)[]): void {
+  const { id, ctrl } = job;
   const deadline = Date.now() + HELPER_WAIT_MS;
   while (Atomics.load(ctrl, CTRL_STATE) !== STATE_DONE) {
     const left = deadline - Date.now();
@@ -89,6 +92,7 @@ function collect(h: NonNullable<typeof helper>, id: number, ctrl: Int32Array, re
     const reply = got.message as HelperReply;
     if (reply.id !== id) continue;
     for (const [c, part] of reply.parts) results[c] = part;
+    helperChunks.set(job.kernel, (helperChunks.get(job.kernel) ?? 0) + reply.parts.length);
     return;
   }
 }

@@ -20,7 +20,6 @@
 // is exactly rounded, as Number() is (Clinger's fast path).
 import { Buffer } from 'node:buffer';
 import { presentValues, type Column, type Table } from '../../core/column.js';
-import { sharedFloat64, sharedInt32 } from '../../core/parallel/shared-arrays.js';
 import { countDistinct } from '../../core/stats/distinct.js';
 import { AppError } from '../../errors.js';
 import { uniqueColumnNames } from './column-names.js';
@@ -560,7 +559,7 @@ export class GrowingScan {
       kinds: new Int32Array(width),
       nulls: new Float64Array(width),
       isString: new Uint8Array(width),
-      vals: Array.from({ length: width }, () => sharedFloat64(cap)),
+      vals: Array.from({ length: width }, () => new Float64Array(cap)),
       codes: Array.from({ length: width }, () => EMPTY_I32),
       dicts: Array.from({ length: width }, () => null),
       scales: new Int32Array(width),
@@ -976,7 +975,7 @@ function textCell(st: ScanState, col: number, row: number, text: string): void {
 function demote(st: ScanState, col: number, row: number): void {
   st.isString[col] = 1;
   st.kinds[col] |= K_STRING;
-  const codes = sharedInt32(st.cap);
+  const codes = new Int32Array(st.cap);
   st.codes[col] = codes;
   st.dicts[col] = new Interner();
   const vals = st.vals[col];
@@ -1032,11 +1031,11 @@ function grow(st: ScanState, rows: number): void {
   const size = Math.max(rows, Math.ceil(st.cap * 1.5) + 16);
   for (let c = 0; c < st.width; c++) {
     if (st.isString[c] === 1) {
-      const next = sharedInt32(size);
+      const next = new Int32Array(size);
       next.set(st.codes[c]);
       st.codes[c] = next;
     } else {
-      const next = sharedFloat64(size);
+      const next = new Float64Array(size);
       next.set(st.vals[c]);
       st.vals[c] = next;
     }
@@ -1059,7 +1058,7 @@ function finish(st: ScanState, rows: number, rawHeader: string[] | null): { tabl
       distinct = dict.length;
     } else if (type === 'string') {
       // Nothing but missing cells.
-      columns.push({ name, type: 'string', codes: sharedInt32(rows).fill(-1), dict: [] });
+      columns.push({ name, type: 'string', codes: new Int32Array(rows).fill(-1), dict: [] });
       distinct = 0;
     } else {
       const values = fit(st.vals[c], rows);
@@ -1118,13 +1117,10 @@ function distinctScaled(values: Float64Array, scale: number): number {
 
 /**
  * The first `rows` entries. A view when the array is at most 1/16 too long (the row estimate is 5%
- * over: copying ten 8 MB columns costs more than the slack), else a copy (shared, as the columns are).
+ * over: copying ten 8 MB columns costs more than the slack), else a copy.
  */
 function fit<T extends Float64Array | Int32Array>(a: T, rows: number): T {
   if (a.length === rows) return a;
-  if (a.length - rows <= rows >> 4) return a.subarray(0, rows) as T;
-  const out = a instanceof Float64Array ? sharedFloat64(rows) : sharedInt32(rows);
-  out.set(a.subarray(0, rows));
-  return out as T;
+  return (a.length - rows <= rows >> 4 ? a.subarray(0, rows) : a.slice(0, rows)) as T;
 }
 
