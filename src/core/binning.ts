@@ -86,8 +86,24 @@ export const valueRangeKernel: RowKernel<{ values: Float64Array }> = {
   },
 };
 
+export interface ColumnRange {
+  min: number;
+  max: number;
+  present: number;
+}
+
+/**
+ * Ranges of columns read from the database, kept while the column is: such a column never changes (a
+ * retype or an upload makes a new version, read into new arrays), and it is the only kind of array
+ * on a SharedArrayBuffer that reaches columnRange. A histogram or a date bucketing of the whole
+ * column then needs one pass, not two.
+ */
+const knownRanges = new WeakMap<Float64Array, ColumnRange>();
+
 /** Smallest and largest non-missing value and how many there are, over all rows (see split-rows.ts). */
-export function columnRange(values: Float64Array): { min: number; max: number; present: number } {
+export function columnRange(values: Float64Array): ColumnRange {
+  const known = knownRanges.get(values);
+  if (known) return known;
   let min = Infinity;
   let max = -Infinity;
   let present = 0;
@@ -96,7 +112,9 @@ export function columnRange(values: Float64Array): { min: number; max: number; p
     if (hi > max) max = hi;
     present += n;
   }
-  return { min, max, present };
+  const range = { min, max, present };
+  if (values.buffer instanceof SharedArrayBuffer) knownRanges.set(values, range);
+  return range;
 }
 
 /** Smallest and largest non-missing value of the selected rows (null when there is none). */
