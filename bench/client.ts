@@ -16,8 +16,6 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Transparent huge pages for malloc, as `npm start` sets them (see the README). */
-const HUGE_PAGES = [process.env.GLIBC_TUNABLES, 'glibc.malloc.hugetlb=1'].filter(Boolean).join(':');
 
 let built = false;
 
@@ -30,7 +28,7 @@ export async function startServer(env: Record<string, string>, nodeArgs: string[
   }
   const child: ChildProcess = fork(CHILD, [], {
     execArgv: ['--import', 'tsx', ...nodeArgs],
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', GLIBC_TUNABLES: HUGE_PAGES, ...env },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 1;
