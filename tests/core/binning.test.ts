@@ -3,7 +3,8 @@
 // and just above the edges, where a quick estimate of the bin would go wrong.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { binColumn, equalWidthEdges, histogramCounts, valueRange } from '../../src/core/binning.js';
+import { binColumn, columnRange, equalWidthEdges, histogramCounts, valueRange } from '../../src/core/binning.js';
+import { sharedFloat64 } from '../../src/core/parallel/shared-arrays.js';
 
 function bruteCounts(values: Float64Array, edges: Float64Array): number[] {
   const count = edges.length - 1;
@@ -70,5 +71,19 @@ describe('histogram counts', () => {
     const range = valueRange(values, null)!;
     const { edges } = equalWidthEdges(range.min, range.max, bins);
     expect(Array.from(histogramCounts(values, null, { edges, count: bins }))).toEqual(bruteCounts(values, edges));
+  });
+});
+
+describe('columnRange', () => {
+  test('a plain array is measured each time; a column read from the database (shared) is measured once', () => {
+    const plain = Float64Array.from([3, NaN, -2, 8]);
+    expect(columnRange(plain)).toEqual({ min: -2, max: 8, present: 3 });
+    plain[0] = 100; // scratch arrays change: their range must not be kept
+    expect(columnRange(plain)).toEqual({ min: -2, max: 100, present: 3 });
+    const shared = sharedFloat64(4);
+    shared.set([3, NaN, -2, 8]);
+    const first = columnRange(shared);
+    expect(first).toEqual({ min: -2, max: 8, present: 3 });
+    expect(columnRange(shared)).toBe(first);
   });
 });
