@@ -74,13 +74,12 @@ interface Levels {
   allUsed: boolean;
 }
 
-/** Past this many slots (groups, codes) a pass runs whole, not in chunks: each chunk's result holds every slot. */
-const MAX_SPLIT_SLOTS = 1 << 16;
-
-/** A kernel's parts over rows [0, rows) (see split-rows.ts) when its result is one number per slot or a few. */
-function slotParts<A extends object>(kernel: RowKernel<A>, args: A, rows: number, slots: number): number[][] {
-  return slots <= MAX_SPLIT_SLOTS ? overChunks(kernel, args, rows) : [kernel.run(args, 0, rows)];
-}
+/**
+ * The kernels below keep one or three numbers per slot (group, code, level) in plain arrays (see
+ * plain-arrays.ts), and each chunk hands back all of them. That pays up to this many slots; past it,
+ * building the plain arrays costs more than it saves, and the pass runs whole, on typed arrays.
+ */
+const MAX_SPLIT_SLOTS = 4096;
 
 /** Rows per code + 1 (slot 0 is the missing code −1). */
 export const codeCountsKernel: RowKernel<{ codes: Int32Array; slots: number }> = {
@@ -97,8 +96,9 @@ function stringLevels(col: Extract<Column, { type: 'string' }>, rows: RowSelecti
   // rowsOf[c + 1]: rows with code c (slot 0 is the missing code -1).
   const rowsOf = new Int32Array(col.dict.length + 1);
   if (rows) for (let i = 0; i < n; i++) rowsOf[codes[rows[i]] + 1]++;
+  else if (rowsOf.length > MAX_SPLIT_SLOTS) for (let i = 0; i < n; i++) rowsOf[codes[i] + 1]++;
   else {
-    for (const part of slotParts(codeCountsKernel, { codes, slots: rowsOf.length }, n, rowsOf.length)) {
+    for (const part of overChunks(codeCountsKernel, { codes, slots: rowsOf.length }, n)) {
       for (let c = 0; c < rowsOf.length; c++) rowsOf[c] += part[c];
     }
   }
@@ -171,8 +171,7 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   const first = dayOf(lo);
   const span = dayOf(hi) - first + 1;
   if (!(span <= MAX_DAY_SPAN)) return null;
-  const split = splitsRows(n);
-  const bucketOfDay = split ? sharedInt32(span) : new Int32Array(span);
+  const bucketOfDay = new Int32Array(span);
   const starts: number[] = [];
   let prev = NaN;
   for (let d = 0; d < span; d++) {
@@ -186,10 +185,23 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   // The missing level (last) exists only when a value is missing.
   const missing = starts.length;
   const levelCount = present < n ? missing + 1 : missing;
-  const level = split ? sharedInt32(n) : new Int32Array(n);
   const sizes = new Int32Array(missing + 1);
-  for (const part of slotParts(dayLevelsKernel, { values: src, first, bucketOfDay, missing, level }, n, missing + 1)) {
-    for (let l = 0; l <= missing; l++) sizes[l] += part[l];
+  let level: Int32Array;
+  if (missing + 1 <= MAX_SPLIT_SLOTS && splitsRows(n)) {
+    // The helper thread reads the day table and writes its chunks of the levels: both are shared.
+    level = sharedInt32(n);
+    const shared = sharedInt32(span);
+    shared.set(bucketOfDay);
+    const args = { values: src, first, bucketOfDay: shared, missing, level };
+    for (const part of overChunks(dayLevelsKernel, args, n)) for (let l = 0; l <= missing; l++) sizes[l] += part[l];
+  } else {
+    level = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = src[i];
+      const l = v === v ? bucketOfDay[Math.floor(v / MS_PER_DAY) - first] : missing;
+      level[i] = l;
+      sizes[l]++;
+    }
   }
   let allUsed = true;
   for (let l = 0; l < levelCount; l++) if (!sizes[l]) allUsed = false;
@@ -397,10 +409,6 @@ interface SlotPassArgs {
   slots: number;
 }
 
-function slotPass(kernel: RowKernel<SlotPassArgs>, args: SlotPassArgs): number[][] {
-  return slotParts(kernel, args, args.v.length, args.slots);
-}
-
 /** Non-missing values per slot. */
 export const slotCountsKernel: RowKernel<SlotPassArgs> = {
   name: 'slotCounts',
@@ -412,10 +420,17 @@ export const slotCountsKernel: RowKernel<SlotPassArgs> = {
 };
 
 function countPass(v: Float64Array, ids: Int32Array, base: number, count: Int32Array): void {
-  for (const part of slotPass(slotCountsKernel, { v, ids, base, slots: count.length })) {
+  if (count.length > MAX_SPLIT_SLOTS) {
+    for (let i = 0; i < v.length; i++) if (v[i] === v[i]) count[ids[i] + base]++;
+    return;
+  }
+  for (const part of overChunks(slotCountsKernel, { v, ids, base, slots: count.length }, v.length)) {
     for (let g = 0; g < count.length; g++) count[g] += part[g];
   }
 }
+
+/** What a Neumaier sum s loses when x is added to it (t = s + x): the compensation step. */
+const neumaierLoss = (s: number, x: number, t: number): number => (Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s);
 
 /** Per slot g: [3g] non-missing values, [3g + 1] their Neumaier sum, [3g + 2] its compensation. */
 export const slotSumsKernel: RowKernel<SlotPassArgs> = {
@@ -429,8 +444,7 @@ export const slotSumsKernel: RowKernel<SlotPassArgs> = {
       acc[g]++;
       const s = acc[g + 1];
       const t = s + x;
-      if (Math.abs(s) >= Math.abs(x)) acc[g + 2] += s - t + x;
-      else acc[g + 2] += x - t + s;
+      acc[g + 2] += neumaierLoss(s, x, t);
       acc[g + 1] = t;
     }
     return acc;
@@ -442,13 +456,26 @@ export const slotSumsKernel: RowKernel<SlotPassArgs> = {
  * step, so rows that are not split (one part) give exactly neumaierSum's result in row order.
  */
 function sumPass(v: Float64Array, ids: Int32Array, base: number, count: Int32Array, sum: Float64Array, comp: Float64Array): void {
-  for (const part of slotPass(slotSumsKernel, { v, ids, base, slots: count.length })) {
+  if (count.length > MAX_SPLIT_SLOTS) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (x !== x) continue;
+      const g = ids[i] + base;
+      count[g]++;
+      const s = sum[g];
+      const t = s + x;
+      comp[g] += neumaierLoss(s, x, t);
+      sum[g] = t;
+    }
+    return;
+  }
+  for (const part of overChunks(slotSumsKernel, { v, ids, base, slots: count.length }, v.length)) {
     for (let g = 0; g < count.length; g++) {
       count[g] += part[3 * g];
       const s = sum[g];
       const x = part[3 * g + 1];
       const t = s + x;
-      comp[g] += (Math.abs(s) >= Math.abs(x) ? s - t + x : x - t + s) + part[3 * g + 2];
+      comp[g] += neumaierLoss(s, x, t) + part[3 * g + 2];
       sum[g] = t;
     }
   }

@@ -49,9 +49,7 @@ export function startRowHelper(): void {
 
 /** Stops the helper thread (tests); the next big pass starts a new one. */
 export async function stopRowHelper(): Promise<void> {
-  const h = helper;
-  helper = null;
-  if (h) await h.worker.terminate();
+  if (helper) await stopHelper(helper);
 }
 
 /** The kernel's result for each chunk of rows [0, rows), in chunk order. */
