@@ -71,8 +71,14 @@ export function findColumn(table: Table, name: string): Column | undefined {
 
 /** Non-missing values of a value column as a compact Float64Array (optionally only the given rows). */
 export function presentValues(values: Float64Array, rows?: Int32Array | null): Float64Array {
+  const out = new Float64Array(rows ? rows.length : values.length);
+  const k = compactPresent(values, rows ?? null, out);
+  return k === out.length ? out : out.slice(0, k);
+}
+
+/** Writes the non-missing values of the selected rows to the start of `out` (long enough); returns how many. */
+export function compactPresent(values: Float64Array, rows: Int32Array | null, out: Float64Array): number {
   const n = rows ? rows.length : values.length;
-  const out = new Float64Array(n);
   let k = 0;
   if (rows) {
     for (let i = 0; i < n; i++) {
@@ -85,5 +91,5 @@ export function presentValues(values: Float64Array, rows?: Int32Array | null): F
       if (v === v) out[k++] = v;
     }
   }
-  return k === n ? out : out.slice(0, k);
+  return k;
 }

@@ -4,8 +4,9 @@ import type { Table } from '../../src/core/column.js';
 import { aggregateGroups, groupRecords, groupRows } from '../../src/core/group-by.js';
 import type { MetricSpec } from '../../src/core/metrics.js';
 import { sharedFloat64, sharedInt32 } from '../../src/core/parallel/shared-arrays.js';
-import { helperChunks, setMinParallelRows, startRowHelper, stopRowHelper } from '../../src/core/parallel/split-rows.js';
+import { helperChunks, setMinParallelRows, splitsRows, startRowHelper, stopRowHelper } from '../../src/core/parallel/split-rows.js';
 import { pearsonMatrix } from '../../src/core/stats/correlation.js';
+import { describeColumns, describeNumeric } from '../../src/core/stats/describe.js';
 
 // 5 chunks of 65,536 rows and a part of one, on SharedArrayBuffers as stored columns are.
 const ROWS = 5 * 65_536 + 1234;
@@ -40,7 +41,7 @@ function sharedTable(): Table {
  * The kernels these answers split. Not slotCounts (every metric here needs the sums), nor valueRange:
  * a shared column's range is measured once and kept (a test of its own below).
  */
-const KERNELS = ['binCounts', 'codeCounts', 'dayLevels', 'slotSums', 'pearsonSums'];
+const KERNELS = ['binCounts', 'codeCounts', 'dayLevels', 'slotSums', 'pearsonSums', 'describeColumns'];
 
 /**
  * Runs `round` until the helper has done chunks of every kernel (so the split was tested, not the
@@ -67,6 +68,8 @@ function answers(table: Table) {
     byRegion: groupRecords(byRegion, metrics, aggregateGroups(table, byRegion, metrics)),
     byMonth: groupRecords(byMonth, metrics, aggregateGroups(table, byMonth, metrics)),
     pearson: pearsonMatrix([values('price'), values('qty'), values('day')], [0, 20, 1.6e12]),
+    // Each column is described whole by one thread: exactly the one-by-one answer.
+    described: splitsRows(ROWS) ? describeColumns([values('price'), values('qty')], [undefined, 1234]) : [describeNumeric(values('price'), null), describeNumeric(values('qty'), null, 1234)],
   };
 }
 
@@ -111,6 +114,7 @@ describe('passes split between the request thread and the helper thread', () => 
       expectClose(first[key], whole[key], 1e-13);
     }
     expectClose(first.pearson, whole.pearson, 1e-12);
+    expect(first.described).toEqual(whole.described);
   });
 
   test('the range of a column, split, is the one-pass range', () => {

@@ -24,6 +24,7 @@ function csv(): string {
 }
 
 const REQUESTS: [string, string, unknown?][] = [
+  ['GET', 'analysis/summary?columns=price,qty,day,region'],
   ['GET', 'analysis/groupby?by=region&metrics=count,count:price,sum:price,mean:price,sum:qty'],
   ['GET', 'analysis/groupby?by=day:month&metrics=count,mean:price,sum:qty'],
   ['GET', 'analysis/histogram?column=price&bins=20'],
@@ -43,7 +44,7 @@ function expectClose(a: unknown, b: unknown, path = ''): void {
 }
 
 // Not valueRange: a column's range is measured once and kept (tests/core/split-rows.test.ts splits it).
-const KERNELS = ['binCounts', 'codeCounts', 'dayLevels', 'slotSums', 'pearsonSums'];
+const KERNELS = ['binCounts', 'codeCounts', 'dayLevels', 'slotSums', 'pearsonSums', 'describeColumns'];
 
 /**
  * Runs `round` until the helper has done chunks of every kernel these requests split (so the split

@@ -54,16 +54,27 @@ export async function stopRowHelper(): Promise<void> {
 
 /** The kernel's result for each chunk of rows [0, rows), in chunk order. */
 export function overChunks<A extends object>(kernel: RowKernel<A>, args: A, rows: number): number[][] {
-  if (!splitsRows(rows) || !sharedOnly(args)) return [kernel.run(args, 0, rows)];
-  const h = useHelper();
+  if (!splitsRows(rows)) return [kernel.run(args, 0, rows)];
+  return split(kernel, args, rows, CHUNK_ROWS);
+}
+
+/**
+ * The kernel's result for each of `items` items taken one at a time (e.g. the columns of a summary,
+ * each a long pass of its own), in item order. The caller decides that the items are worth it.
+ */
+export function overItems<A extends object>(kernel: RowKernel<A>, args: A, items: number): number[][] {
+  return split(kernel, args, items, 1);
+}
+
+function split<A extends object>(kernel: RowKernel<A>, args: A, rows: number, chunkRows: number): number[][] {
+  const chunks = Math.ceil(rows / chunkRows);
+  const h = chunks > 1 && sharedOnly(args) ? useHelper() : null;
   if (!h) return [kernel.run(args, 0, rows)];
-  const chunks = Math.ceil(rows / CHUNK_ROWS);
   const ctrl = new Int32Array(new SharedArrayBuffer(8));
-  const id = nextJob++;
-  const job: HelperJob = { id, kernel: kernel.name, args, rows, chunkRows: CHUNK_ROWS, ctrl };
+  const job: HelperJob = { id: nextJob++, kernel: kernel.name, args, rows, chunkRows, ctrl };
   h.port.postMessage(job);
   const results: (number[] | undefined)[] = new Array(chunks);
-  const runChunk = (c: number) => (results[c] = kernel.run(args, c * CHUNK_ROWS, Math.min(rows, (c + 1) * CHUNK_ROWS)));
+  const runChunk = (c: number) => (results[c] = kernel.run(args, c * chunkRows, Math.min(rows, (c + 1) * chunkRows)));
   for (let c = Atomics.add(ctrl, CTRL_NEXT, 1); c < chunks; c = Atomics.add(ctrl, CTRL_NEXT, 1)) runChunk(c);
   // The helper either never took the job (it is cancelled now) or is finishing its last chunk.
   if (Atomics.compareExchange(ctrl, CTRL_STATE, STATE_POSTED, STATE_CANCELLED) !== STATE_POSTED) collect(h, job, results);

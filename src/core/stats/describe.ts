@@ -2,7 +2,8 @@
 // conventions: count, sum, mean, sample std/variance (n−1), type-7 quartiles, G1/G2, zeros.
 // Pass 1 compacts the present values and takes the sum, min, max and zeros; pass 2 the moments
 // (moments.ts); quartiles by selection (select.ts) instead of a sort; distinct values by hash.
-import { presentValues } from '../column.js';
+import { compactPresent } from '../column.js';
+import { overItems, type RowKernel } from '../parallel/split-rows.js';
 import { countDistinct } from './distinct.js';
 import { moments, neumaierSum } from './moments.js';
 import { quantilesInPlace } from './select.js';
@@ -25,11 +26,27 @@ export interface NumericDescription {
   zeros: number;
 }
 
+let scratchRef: WeakRef<Float64Array> | undefined;
+
+/**
+ * An array of at least n doubles for the present values, the same one while the GC keeps it: the
+ * columns of a summary share one instead of each touching new memory (slow on this kind of VM),
+ * and it is not held between requests. One per thread (the helper thread has its own).
+ */
+function scratchFor(n: number): Float64Array {
+  let scratch = scratchRef?.deref();
+  if (!scratch || scratch.length < n) {
+    scratch = new Float64Array(n);
+    scratchRef = new WeakRef(scratch);
+  }
+  return scratch;
+}
+
 /** `knownDistinct` skips the distinct pass (the dataset's ingest metadata, valid for all rows). */
 export function describeNumeric(values: Float64Array, rows: Int32Array | null, knownDistinct?: number): NumericDescription {
   const total = rows ? rows.length : values.length;
-  const buf = presentValues(values, rows);
-  const n = buf.length;
+  const buf = scratchFor(total);
+  const n = compactPresent(values, rows, buf);
   let min = Infinity;
   let max = -Infinity;
   let zeros = 0;
@@ -60,4 +77,34 @@ export function describeNumeric(values: Float64Array, rows: Int32Array | null, k
     kurtosis: mo.kurtosis,
     zeros,
   };
+}
+
+/** The fields of a NumericDescription in the order describeColumnsKernel sends them (null as NaN). */
+const FIELDS = ['count', 'missing', 'distinct', 'mean', 'std', 'variance', 'min', 'q25', 'median', 'q75', 'max', 'sum', 'skewness', 'kurtosis', 'zeros'] as const;
+
+/** describeNumeric of whole columns [start, end), each as FIELDS.length numbers. `known`: distinct counts, NaN when unknown. */
+export const describeColumnsKernel: RowKernel<{ columns: Float64Array[]; known: number[] }> = {
+  name: 'describeColumns',
+  run({ columns, known }, start, end) {
+    const out: number[] = [];
+    for (let c = start; c < end; c++) {
+      const d = describeNumeric(columns[c], null, Number.isNaN(known[c]) ? undefined : known[c]);
+      for (const f of FIELDS) out.push(d[f] ?? NaN);
+    }
+    return out;
+  },
+};
+
+/** describeNumeric of each whole column, the columns shared between the two threads (see split-rows.ts). */
+export function describeColumns(columns: Float64Array[], known: (number | undefined)[]): NumericDescription[] {
+  const parts = overItems(describeColumnsKernel, { columns, known: known.map((k) => k ?? NaN) }, columns.length);
+  const flat = parts.flat();
+  return columns.map((_, c) => {
+    const d = {} as Record<(typeof FIELDS)[number], number | null>;
+    FIELDS.forEach((f, i) => {
+      const v = flat[c * FIELDS.length + i];
+      d[f] = v === v ? v : null;
+    });
+    return d as unknown as NumericDescription;
+  });
 }

@@ -9,7 +9,8 @@ import type { RowSelection } from '../../core/filter.types.js';
 import { aggregateGroups, groupRecords, groupRows, type GroupKeySpec } from '../../core/group-by.js';
 import { METRICS, metricField, parseMetric, type MetricSpec } from '../../core/metrics.js';
 import { CORRELATION_METHODS, centreEstimate, kendallPair, pearsonMatrix, rankColumn, spearmanPair, type CorrelationMethod, type PairResult, type RankedColumn } from '../../core/stats/correlation.js';
-import { describeNumeric } from '../../core/stats/describe.js';
+import { splitsRows } from '../../core/parallel/split-rows.js';
+import { describeColumns, describeNumeric, type NumericDescription } from '../../core/stats/describe.js';
 import { countDistinct, distinctIndex } from '../../core/stats/distinct.js';
 import { DEFAULT_OUTLIER_THRESHOLD, isOutside, outlierFences } from '../../core/stats/outliers.js';
 import { linearRegression } from '../../core/stats/regression.js';
@@ -132,7 +133,22 @@ export const SUMMARY_TOP = 10;
 export function summary(table: Table, rows: RowSelection, params: SummaryParams, ingestMeta?: IngestColumnMeta[]): SummaryResult {
   const cols = selectColumns(table, params.columns);
   const rowCount = selectedCount(table, rows);
-  return { rowCount, columns: cols.map((col) => summarizeColumn(col, rows, rowCount, knownDistinct(col, rows, ingestMeta))) };
+  const described = describeTogether(cols, rows, rowCount, ingestMeta);
+  return { rowCount, columns: cols.map((col) => summarizeColumn(col, rows, rowCount, knownDistinct(col, rows, ingestMeta), described.get(col))) };
+}
+
+/**
+ * The number columns of a big summary of all rows, described together: the request thread and the
+ * helper thread take them one at a time (see split-rows.ts). Others are described one by one.
+ */
+function describeTogether(cols: Column[], rows: RowSelection, rowCount: number, meta?: IngestColumnMeta[]): Map<Column, NumericDescription> {
+  const numeric = cols.filter((c): c is ValueColumn => c.type === 'number' || c.type === 'integer');
+  if (rows || numeric.length < 2 || !splitsRows(rowCount)) return new Map();
+  const described = describeColumns(
+    numeric.map((c) => c.values),
+    numeric.map((c) => knownDistinct(c, rows, meta)),
+  );
+  return new Map(numeric.map((c, i) => [c, described[i]]));
 }
 
 function knownDistinct(col: Column, rows: RowSelection, meta?: IngestColumnMeta[]): number | undefined {
@@ -141,7 +157,7 @@ function knownDistinct(col: Column, rows: RowSelection, meta?: IngestColumnMeta[
   return m && m.type === col.type ? m.distinctCount : undefined;
 }
 
-function summarizeColumn(col: Column, rows: RowSelection, total: number, distinctHint?: number): SummaryColumn {
+function summarizeColumn(col: Column, rows: RowSelection, total: number, distinctHint?: number, described?: NumericDescription): SummaryColumn {
   const head = { name: col.name, type: col.type };
   if (col.type === 'string') {
     const { counts, ranked } = rankedCodeCounts(col, rows, total);
@@ -192,7 +208,7 @@ function summarizeColumn(col: Column, rows: RowSelection, total: number, distinc
       max: n ? formatTime(col.type, max) : null,
     };
   }
-  const d = describeNumeric(col.values, rows, distinctHint);
+  const d = described ?? describeNumeric(col.values, rows, distinctHint);
   return {
     ...head,
     count: d.count,
