@@ -1,8 +1,6 @@
 // Distinct values of float data without sorting: an open-addressing hash on the float's bits.
 // (A JS Set of a million numbers costs ~10x more; sorting a copy ~85 ms per million.)
 // -0 and 0 are one value, as numpy.unique / pandas nunique count them. No NaN in the input.
-import { presentValues } from '../column.js';
-import type { RowKernel } from '../parallel/split-rows.js';
 import { argsortFloat } from './radix.js';
 
 const f64 = new Float64Array(1);
@@ -225,67 +223,3 @@ function sortedCodes(values: Float64Array, rows: Int32Array | null, n: number): 
   const distinct = m === 0 ? 0 : k + 1;
   return { codes, k: distinct, counts: runs.slice(0, distinct), present: m };
 }
-
-/** 10^0 … 10^15: the decimal scales of numbers read from text. */
-export const POW10 = Float64Array.of(1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15);
-
-/** Largest integer range counted with a bitmap (bytes), whatever the row count. */
-const BITMAP_RANGE = 1 << 22;
-
-/**
- * Distinct non-missing values counted exactly through integers, or -1 when that does not apply.
- * Each value v maps to r = round(v·10^scale) (dates: days, scale -1), kept only when r/10^scale gives
- * v back: then r determines v, so distinct r are distinct values. Quantities, ids, dates, booleans and
- * prices with a few decimals have a small range of r: a bitmap counts them in two sequential passes,
- * where a hash table sized for every row (countDistinct) misses the cache on each value.
- */
-export function countDistinctScaled(values: Float64Array, scale: number): number {
-  const n = values.length;
-  const mul = scale < 0 ? 1 / 86_400_000 : POW10[scale];
-  const div = scale < 0 ? 86_400_000 : POW10[scale];
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v !== v) continue;
-    const r = Math.round(v * mul);
-    if ((scale < 0 ? r * div : r / div) !== v) return -1;
-    if (r < min) min = r;
-    if (r > max) max = r;
-  }
-  if (min === Infinity) return 0;
-  if (min < -(2 ** 52) || max > 2 ** 52) return -1; // r - min stays exact below that
-  const range = max - min + 1;
-  if (range > Math.max(BITMAP_RANGE, 4 * n) || range > 2 ** 31 - 1) return -1;
-  const seen = new Uint8Array(range);
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v !== v) continue;
-    const at = Math.round(v * mul) - min;
-    if (seen[at] === 0) {
-      seen[at] = 1;
-      count++;
-    }
-  }
-  return count;
-}
-
-/**
- * Distinct non-missing values of a number, date or boolean column: through integers when that
- * applies (countDistinctScaled; `scale`: the decimals read, −1 for dates), else by hash.
- */
-export function countColumnDistinct(values: Float64Array, scale: number): number {
-  const k = countDistinctScaled(values, scale);
-  return k >= 0 ? k : countDistinct(presentValues(values));
-}
-
-/** countColumnDistinct of whole columns [start, end) (one count each; see split-rows.ts). */
-export const distinctCountsKernel: RowKernel<{ columns: Float64Array[]; scales: number[] }> = {
-  name: 'distinctCounts',
-  run({ columns, scales }, start, end) {
-    const out: number[] = [];
-    for (let c = start; c < end; c++) out.push(countColumnDistinct(columns[c], scales[c]));
-    return out;
-  },
-};

@@ -19,9 +19,8 @@
 // each new distinct value. Plain numbers (≤ 15 digits) are parsed from the bytes as m / 10^k, which
 // is exactly rounded, as Number() is (Clinger's fast path).
 import { Buffer } from 'node:buffer';
-import type { Column, Table } from '../../core/column.js';
-import { sharedFloat64, sharedInt32 } from '../../core/parallel/shared-arrays.js';
-import { countColumnDistinct, POW10 } from '../../core/stats/distinct.js';
+import { presentValues, type Column, type Table } from '../../core/column.js';
+import { countDistinct } from '../../core/stats/distinct.js';
 import { AppError } from '../../errors.js';
 import { uniqueColumnNames } from './column-names.js';
 import { PROGRESS_EVERY_ROWS } from './csv-scanner.js';
@@ -78,12 +77,6 @@ export interface ByteScanInput {
   onProgress?: (fraction: number) => void;
   /** Gets each full block of CHUNK_ROWS rows as soon as it is read (see ColumnBlock). */
   onBlock?: (block: ColumnBlock) => void;
-  /**
-   * Leave number, date and boolean columns' distinct counts to the caller (distinctCount −1, with
-   * the distinctScale for countColumnDistinct): the ingest worker hands them to the request thread,
-   * which counts them while the worker is free for the next file.
-   */
-  deferDistinct?: boolean;
 }
 
 // ---- scratch (typed arrays: writing a double into them allocates nothing) ----
@@ -95,6 +88,7 @@ const FIELD = new Float64Array(4);
 const FNV_BASIS = -2128831035; // FNV-1a: 0x811c9dc5 as int32
 const FNV_PRIME = 16777619;
 
+const POW10 = Float64Array.of(1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15);
 
 // ---- interning strings by their bytes ----
 
@@ -447,7 +441,6 @@ interface ScanState {
   dataStart: number;
   /** Bytes read again by demotions so far (bounded: past it the text path is cheaper). */
   reread: number;
-  deferDistinct: boolean;
   cap: number;
   /** Per column: OR of the cells' kinds, missing cells, 1 once `string`, its values or codes, its dictionary. */
   kinds: Int32Array;
@@ -562,12 +555,11 @@ export class GrowingScan {
       maxRows: limits.maxRows,
       dataStart: input.header ? first.end : first.start,
       reread: 0,
-      deferDistinct: input.deferDistinct === true,
       cap,
       kinds: new Int32Array(width),
       nulls: new Float64Array(width),
       isString: new Uint8Array(width),
-      vals: Array.from({ length: width }, () => sharedFloat64(cap)),
+      vals: Array.from({ length: width }, () => new Float64Array(cap)),
       codes: Array.from({ length: width }, () => EMPTY_I32),
       dicts: Array.from({ length: width }, () => null),
       scales: new Int32Array(width),
@@ -983,7 +975,7 @@ function textCell(st: ScanState, col: number, row: number, text: string): void {
 function demote(st: ScanState, col: number, row: number): void {
   st.isString[col] = 1;
   st.kinds[col] |= K_STRING;
-  const codes = sharedInt32(st.cap);
+  const codes = new Int32Array(st.cap);
   st.codes[col] = codes;
   st.dicts[col] = new Interner();
   const vals = st.vals[col];
@@ -1039,11 +1031,11 @@ function grow(st: ScanState, rows: number): void {
   const size = Math.max(rows, Math.ceil(st.cap * 1.5) + 16);
   for (let c = 0; c < st.width; c++) {
     if (st.isString[c] === 1) {
-      const next = sharedInt32(size);
+      const next = new Int32Array(size);
       next.set(st.codes[c]);
       st.codes[c] = next;
     } else {
-      const next = sharedFloat64(size);
+      const next = new Float64Array(size);
       next.set(st.vals[c]);
       st.vals[c] = next;
     }
@@ -1072,11 +1064,8 @@ function finish(st: ScanState, rows: number, rawHeader: string[] | null): { tabl
       const values = fit(st.vals[c], rows);
       columns.push({ name, type, values });
       const scale = type === 'date' ? -1 : type === 'number' ? st.scales[c] : 0;
-      if (st.deferDistinct) {
-        meta.push({ name, type, nullCount: st.nulls[c], distinctCount: -1, distinctScale: scale });
-        continue;
-      }
-      distinct = countColumnDistinct(values, scale);
+      distinct = distinctScaled(values, scale);
+      if (distinct < 0) distinct = countDistinct(presentValues(values));
     }
     meta.push({ name, type, nullCount: st.nulls[c], distinctCount: distinct });
   }
@@ -1084,15 +1073,54 @@ function finish(st: ScanState, rows: number, rawHeader: string[] | null): { tabl
   return { table: { rowCount: rows, columns }, columns: meta };
 }
 
+/** Largest integer range counted with a bitmap (bytes), whatever the row count. */
+const BITMAP_RANGE = 1 << 22;
+
+/**
+ * Distinct non-missing values counted exactly through integers, or -1 when that does not apply.
+ * Each value v maps to r = round(v·10^scale) (dates: days, scale -1), kept only when r/10^scale gives
+ * v back: then r determines v, so distinct r are distinct values. Quantities, ids, dates, booleans and
+ * prices with a few decimals have a small range of r: a bitmap counts them in two sequential passes,
+ * where a hash table sized for every row (countDistinct) misses the cache on each value.
+ */
+function distinctScaled(values: Float64Array, scale: number): number {
+  const n = values.length;
+  const mul = scale < 0 ? 1 / 86_400_000 : POW10[scale];
+  const div = scale < 0 ? 86_400_000 : POW10[scale];
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    const r = Math.round(v * mul);
+    if ((scale < 0 ? r * div : r / div) !== v) return -1;
+    if (r < min) min = r;
+    if (r > max) max = r;
+  }
+  if (min === Infinity) return 0;
+  if (min < -(2 ** 52) || max > 2 ** 52) return -1; // r - min stays exact below that
+  const range = max - min + 1;
+  if (range > Math.max(BITMAP_RANGE, 4 * n) || range > 2 ** 31 - 1) return -1;
+  const seen = new Uint8Array(range);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    const at = Math.round(v * mul) - min;
+    if (seen[at] === 0) {
+      seen[at] = 1;
+      count++;
+    }
+  }
+  return count;
+}
+
 /**
  * The first `rows` entries. A view when the array is at most 1/16 too long (the row estimate is 5%
- * over: copying ten 8 MB columns costs more than the slack), else a copy (shared, as the columns are).
+ * over: copying ten 8 MB columns costs more than the slack), else a copy.
  */
 function fit<T extends Float64Array | Int32Array>(a: T, rows: number): T {
   if (a.length === rows) return a;
-  if (a.length - rows <= rows >> 4) return a.subarray(0, rows) as T;
-  const out = a instanceof Float64Array ? sharedFloat64(rows) : sharedInt32(rows);
-  out.set(a.subarray(0, rows));
-  return out as T;
+  return (a.length - rows <= rows >> 4 ? a.subarray(0, rows) : a.slice(0, rows)) as T;
 }
 

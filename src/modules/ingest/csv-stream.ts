@@ -100,8 +100,6 @@ export class GrowingCsv {
         decimalComma: this.delimiter === ';',
         capacity: estimateRows(head, this.limits.maxRows, this.total),
         onBlock: (block) => this.early.push(block),
-        // Counted by the request thread (ingest-pool.ts): the worker is the busier of the two.
-        deferDistinct: true,
       },
       this.total,
     );

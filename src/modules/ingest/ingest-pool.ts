@@ -7,10 +7,7 @@
 // owns its whole ArrayBuffer and is big enough is transferred as it is: the caller's buffer is
 // detached then (its length becomes 0).
 import type { Worker } from 'node:worker_threads';
-import type { ValueColumn } from '../../core/column.js';
 import { startModuleWorker } from '../../core/module-worker.js';
-import { overItems, splitsRows } from '../../core/parallel/split-rows.js';
-import { distinctCountsKernel } from '../../core/stats/distinct.js';
 import { AppError } from '../../errors.js';
 import type { IngestJob, Ingester, UploadHints, UploadSink } from './ingester.js';
 import { settled } from './ingester.js';
@@ -179,14 +176,7 @@ function onReply(reply: WorkerReply): void {
       job.onBlock?.(reply.block);
       return;
     case 'done':
-      settle(reply.id, job, () => {
-        try {
-          if ('table' in reply.result) countDeferredDistinct(reply.result);
-          job.result.resolve(reply.result);
-        } catch (err) {
-          job.result.reject(err);
-        }
-      });
+      settle(reply.id, job, () => job.result.resolve(reply.result));
       return;
     case 'error': {
       const err = fromWorker(reply.error);
@@ -198,25 +188,6 @@ function onReply(reply: WorkerReply): void {
       return;
     }
   }
-}
-
-/**
- * The distinct counts a streamed CSV leaves to this thread (csv-bytes' deferDistinct). The worker is
- * the busier thread during an upload (it parses while this one stores the blocks), so this takes
- * about a sixth off the upload's time; a big table's columns are shared with the helper thread.
- */
-function countDeferredDistinct(result: IngestResult): void {
-  const pending = result.columns.flatMap((meta, i) => (meta.distinctCount < 0 ? [i] : []));
-  if (pending.length === 0) return;
-  const args = {
-    columns: pending.map((i) => (result.table.columns[i] as ValueColumn).values),
-    scales: pending.map((i) => result.columns[i].distinctScale ?? 0),
-  };
-  const counts = splitsRows(result.table.rowCount) ? overItems(distinctCountsKernel, args, pending.length).flat() : distinctCountsKernel.run(args, 0, pending.length);
-  pending.forEach((i, k) => {
-    result.columns[i].distinctCount = counts[k];
-    delete result.columns[i].distinctScale;
-  });
 }
 
 function settle(id: number, job: Pending, fn: () => void): void {

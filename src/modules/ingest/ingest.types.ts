@@ -51,8 +51,6 @@ export interface ColumnMeta {
   type: ColumnType;
   nullCount: number;
   distinctCount: number;
-  /** Only while the count is left to the request thread (distinctCount −1): see csv-bytes' deferDistinct. */
-  distinctScale?: number;
 }
 
 export interface SheetInfo {
