@@ -80,10 +80,15 @@ async function answers(app: StatlasApp): Promise<unknown[]> {
   return out;
 }
 
+let uploaded: { columns: { name: string; nullCount: number; distinctCount: number }[] };
+let text: string;
+
 beforeAll(async () => {
   statlas = await startTestApp();
   user = await signUp(statlas.app, 'split');
-  id = (await uploadReady(statlas.app, user, csv(), 'big.csv')).id;
+  text = csv();
+  uploaded = await uploadReady(statlas.app, user, text, 'big.csv');
+  id = (uploaded as unknown as { id: string }).id;
   startRowHelper();
   await new Promise((resolve) => setTimeout(resolve, 1500));
 }, 60_000);
@@ -95,6 +100,19 @@ afterAll(async () => {
 });
 
 describe('analyses split between two threads, over HTTP', () => {
+  test('the null and distinct counts of the upload are exact', () => {
+    // Counted here from the text: each column's cells are written one way per value.
+    const lines = text.split('\n');
+    const header = lines[0].split(',');
+    const expected = header.map((name, c) => {
+      const cells = lines.slice(1).map((line) => line.split(',')[c]);
+      const present = cells.filter((cell) => cell !== '');
+      return { name, nullCount: cells.length - present.length, distinctCount: new Set(present).size };
+    });
+    expect(uploaded.columns.map(({ name, nullCount, distinctCount }) => ({ name, nullCount, distinctCount }))).toEqual(expected);
+    expect(uploaded.columns.every((c) => !('distinctScale' in c))).toBe(true);
+  });
+
   test('give the one-pass answers, on the uploaded table and on the table read back from the database', async () => {
     const whole = await answers(statlas); // fewer rows than the default threshold: not split
     setMinParallelRows(1);

@@ -68,6 +68,20 @@ describe('ingestInWorker', () => {
     expect(backing.subarray(50, 50 + whole.length)).toEqual(whole);
   });
 
+  test('when a CSV is read while it arrives, then the result is the same as parsing it whole, distinct counts included', async () => {
+    // With upload hints the worker scans the file as it comes (csv-stream.ts).
+    const whole = sampleCsv(40_000);
+    const expected = await ingestFile(whole, opts);
+    const sink = workerIngester.receive(whole.length, { filename: opts.filename, limits: LIMITS });
+    for (let at = 0; at < whole.length; at += 65_536) {
+      sink.write(whole.slice(at, at + 65_536));
+      await new Promise((resolve) => setTimeout(resolve, 2)); // time for the worker to read on
+    }
+    const result = await sink.ingest(opts).result;
+    expect(result.columns).toEqual(expected.columns);
+    expect(result).toEqual(expected);
+  });
+
   test('when an upload is dropped, then nothing comes of it and later uploads work', async () => {
     const sink = workerIngester.receive(100);
     sink.write(new TextEncoder().encode('a,b\n1,'));
