@@ -14,6 +14,7 @@
 // nor reports constant input, so the passes are written here.
 import { overChunks, type RowKernel } from '../parallel/split-rows.js';
 import { doubleZeros, intZeros } from '../plain-arrays.js';
+import { Scratch } from '../scratch.js';
 import { countedDenseCodes } from './distinct.js';
 import { correlationPValue, kendallExactP, normalTwoSided } from './pvalues.js';
 
@@ -321,8 +322,8 @@ function completeCodes(a: RankedColumn, b: RankedColumn) {
   const m = a.codes.length;
   const xs = new Int32Array(m);
   const ys = new Int32Array(m);
-  const cx = new Int32Array(a.k);
-  const cy = new Int32Array(b.k);
+  const cx = countsX.get(a.k).subarray(0, a.k).fill(0);
+  const cy = countsY.get(b.k).subarray(0, b.k).fill(0);
   let n = 0;
   for (let i = 0; i < m; i++) {
     const p = a.codes[i];
@@ -374,14 +375,18 @@ function centredDoubleRanks(counts: Int32Array, n: number, out: Int32Array): boo
 }
 
 /** Spearman rho over the complete rows (pandas' re-ranking of each pair; scipy.stats.spearmanr p-value). */
+/** The code counts of a spearman pair, then its ranks: the pairs of a request share two arrays. */
+const countsX = new Scratch((n) => new Int32Array(n));
+const countsY = new Scratch((n) => new Int32Array(n));
+
 export function spearmanPair(a: RankedColumn, b: RankedColumn): PairResult {
   // Re-rank over the complete rows: code counts there (from the full counts and the other
   // column's missing rows), prefix-summed into average ranks, then one pass over the rows.
   // The ranks and their mean (n+1)/2 are multiples of 1/2, so the pass sums the exact integers
   // 2·(rank − mean) and the sums are scaled by 1/4 at the end: powers of two change no rounding,
   // so the result is the same bit for bit as summing (rank − mean) products directly.
-  const cx = new Int32Array(a.k);
-  const cy = new Int32Array(b.k);
+  const cx = countsX.get(a.k).subarray(0, a.k).fill(0);
+  const cy = countsY.get(b.k).subarray(0, b.k).fill(0);
   const n = countsWhereBothPresent(a, b, cx);
   countsWhereBothPresent(b, a, cy);
   if (n < 2) return { r: null, n, pValue: null };

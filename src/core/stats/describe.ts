@@ -3,6 +3,7 @@
 // Pass 1 compacts the present values and takes the sum, min, max and zeros; pass 2 the moments
 // (moments.ts); quartiles by selection (select.ts) instead of a sort; distinct values by hash.
 import { compactPresent } from '../column.js';
+import { Scratch } from '../scratch.js';
 import { overItems, type RowKernel } from '../parallel/split-rows.js';
 import { countDistinct } from './distinct.js';
 import { moments, neumaierSum } from './moments.js';
@@ -26,26 +27,13 @@ export interface NumericDescription {
   zeros: number;
 }
 
-let scratchRef: WeakRef<Float64Array> | undefined;
-
-/**
- * An array of at least n doubles for the present values, the same one while the GC keeps it: the
- * columns of a summary share one instead of each touching new memory (slow on this kind of VM),
- * and it is not held between requests. One per thread (the helper thread has its own).
- */
-function scratchFor(n: number): Float64Array {
-  let scratch = scratchRef?.deref();
-  if (!scratch || scratch.length < n) {
-    scratch = new Float64Array(n);
-    scratchRef = new WeakRef(scratch);
-  }
-  return scratch;
-}
+/** The present values of the column being described: the columns of a summary share one array. */
+const present = new Scratch((n) => new Float64Array(n));
 
 /** `knownDistinct` skips the distinct pass (the dataset's ingest metadata, valid for all rows). */
 export function describeNumeric(values: Float64Array, rows: Int32Array | null, knownDistinct?: number): NumericDescription {
   const total = rows ? rows.length : values.length;
-  const buf = scratchFor(total);
+  const buf = present.get(total);
   const n = compactPresent(values, rows, buf);
   let min = Infinity;
   let max = -Infinity;
