@@ -3,6 +3,7 @@
 // shared counter until none is left, so a slow helper (still starting, or its core busy with other
 // work) only means the request thread does more of them. Each chunk's result is kept apart and the
 // caller merges them in chunk order: the answer does not depend on which thread did which chunk.
+// overItems does the same with whole items (the columns of a summary), one at a time.
 //
 // The request thread waits for the helper's last chunk with Atomics.wait, so the analysis functions
 // stay synchronous. Only typed arrays backed by a SharedArrayBuffer can be shared (columns read from
@@ -15,7 +16,7 @@ import { CTRL_NEXT, CTRL_STATE, STATE_CANCELLED, STATE_DONE, STATE_POSTED, STATE
 /** A loop over rows that can run in chunks, on either thread (kernels.ts names them for the helper). */
 export interface RowKernel<A> {
   name: string;
-  /** The part of the answer for rows [start, end): a small array of numbers. */
+  /** The part of the answer for rows (or items) [start, end): a small array of numbers. */
   run(args: A, start: number, end: number): number[];
 }
 

@@ -3,8 +3,8 @@
 // Pass 1 compacts the present values and takes the sum, min, max and zeros; pass 2 the moments
 // (moments.ts); quartiles by selection (select.ts) instead of a sort; distinct values by hash.
 import { compactPresent } from '../column.js';
-import { Scratch } from '../scratch.js';
 import { overItems, type RowKernel } from '../parallel/split-rows.js';
+import { Scratch } from '../scratch.js';
 import { countDistinct } from './distinct.js';
 import { moments, neumaierSum } from './moments.js';
 import { quantilesInPlace } from './select.js';
