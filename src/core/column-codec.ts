@@ -6,7 +6,8 @@ import { sharedFloat64, sharedInt32 } from './parallel/shared-arrays.js';
 export const CHUNK_ROWS = 65_536;
 export const DICT_CHUNK_ENTRIES = 65_536;
 
-export type ChunkKind = 'values' | 'codes' | 'dict';
+/** 'claim': the row a change writes first to own a new version (table-store's claimVersion). */
+export type ChunkKind = 'values' | 'codes' | 'dict' | 'claim';
 
 export interface EncodedChunk {
   kind: ChunkKind;

@@ -186,6 +186,32 @@ describe('rows, filters, sort, export', () => {
   });
 });
 
+test('a change that stopped half-way (its claim on the next version left behind) blocks others for a while, then not', async () => {
+  const ds = await uploadReady(statlas.app, alice, SALES, 'half-way.csv');
+  // What a crash after claiming version 2 and writing part of it leaves in the database.
+  const leftBehind = async (claimedAt: number) => {
+    await statlas.db.datasetChunk.deleteMany({ where: { datasetId: ds.id, version: 2 } });
+    await statlas.db.datasetChunk.createMany({
+      data: [
+        { datasetId: ds.id, version: 2, column: -1, kind: 'claim', chunk: 0, count: 0, data: new Uint8Array(Float64Array.of(claimedAt).buffer) },
+        { datasetId: ds.id, version: 2, column: 1, kind: 'codes', chunk: 0, count: 5, data: new Uint8Array(20) },
+      ],
+    });
+  };
+  const retype = () => request(statlas.app).patch(`/api/v1/datasets/${ds.id}`).set(alice.auth).send({ columns: [{ name: 'units', type: 'string' }] });
+  // A recent claim: another change may still be writing that version.
+  await leftBehind(Date.now());
+  expectError(await retype(), 409, 'CONFLICT');
+  // An old one: that change is gone; its version is dropped and this change writes it afresh.
+  await leftBehind(Date.now() - 60 * 60_000);
+  const res = await retype();
+  expect(res.status).toBe(200);
+  const rows = await request(statlas.app).get(`/api/v1/datasets/${ds.id}/rows?columns=units`).set(alice.auth);
+  expect(rows.body.data).toEqual([{ units: '10' }, { units: null }, { units: '7' }, { units: '3' }, { units: '5' }]);
+  const versions = await statlas.db.datasetChunk.groupBy({ by: ['version'], where: { datasetId: ds.id } });
+  expect(versions).toEqual([{ version: 2 }]);
+});
+
 test('two retypes of one dataset at once: one wins, the other is a 409, content stays whole', async () => {
   const ds = await uploadReady(statlas.app, alice, SALES, 'race.csv');
   const patch = (body: object) => request(statlas.app).patch(`/api/v1/datasets/${ds.id}`).set(alice.auth).send(body);

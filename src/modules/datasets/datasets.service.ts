@@ -51,6 +51,8 @@ const PARSE_SHARE = 0.8;
 export const INTERRUPTED_REASON = 'This upload stopped before it finished (the server restarted). Please upload the file again.';
 
 const concurrentChange = () => new AppError('CONFLICT', 'This dataset was changed or deleted at the same time. Please try again.');
+/** A claim on a version the dataset never reached, this old, was left by a change that stopped half-way. */
+const STALE_CLAIM_MS = 10 * 60_000;
 
 /** A 422/413 message with where it broke, for a failed background upload's `error`. */
 function describeFailure(err: unknown): string {
@@ -94,6 +96,29 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     const ds = await repo.find(userId, id);
     if (!ds) throw AppError.notFound('Dataset');
     return ds;
+  }
+
+  /**
+   * Claims `version` (the one after ds.version) for a change of the dataset's content; a 409 when
+   * another change holds it. A claim the dataset never reached and older than STALE_CLAIM_MS was
+   * left by a change that stopped half-way (a crash): its version is dropped and claimed afresh.
+   */
+  async function claimVersion(userId: string, ds: DatasetRecord, version: number): Promise<void> {
+    try {
+      await store.claimVersion(ds.id, version);
+      return;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+    const [current, since] = await Promise.all([repo.find(userId, ds.id), store.claimedAt(ds.id, version)]);
+    const stale = current !== null && current.version < version && since !== null && Date.now() - since > STALE_CLAIM_MS;
+    if (!stale) throw concurrentChange();
+    await store.dropVersion(ds.id, version);
+    try {
+      await store.claimVersion(ds.id, version);
+    } catch (err) {
+      throw isUniqueViolation(err) ? concurrentChange() : err;
+    }
   }
 
   /** The dataset, if its content can be read now (409 while processing or after a failure). */
@@ -273,9 +298,10 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       let version = ds.version;
       if (retyped.length > 0) {
         version = ds.version + 1;
-        const table = await store.load(ds, retyped.map((ch) => ch.name));
+        await claimVersion(userId, ds, version);
         const changed = new Set<number>();
         try {
+          const table = await store.load(ds, retyped.map((ch) => ch.name));
           for (const ch of retyped) {
             const index = indexOf.get(ch.name)!;
             const source = table.columns.find((c) => c.name === ch.name)!;
@@ -287,9 +313,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
           }
           await store.copy(ds.id, ds.version, version, ds.columns.map((_, i) => i).filter((i) => !changed.has(i)));
         } catch (err) {
-          // Another change of this dataset is writing the same new version: it wins, we step back
-          // (its chunks are not ours to remove).
-          if (isUniqueViolation(err)) throw concurrentChange();
+          // The version is this change's own (claimed): what was written of it goes.
           await store.dropVersion(ds.id, version).catch(() => undefined);
           throw err;
         }

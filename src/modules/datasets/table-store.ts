@@ -12,6 +12,12 @@ import type { ContentRepo } from '../../db/content.repo.js';
 import type { DatasetRecord } from '../../db/datasets.repo.js';
 
 const MB = 1024 * 1024;
+/** The column number of a version's claim row (real columns count from 0, so no read meets it). */
+const CLAIM_COLUMN = -1;
+
+/** A claim's content: when it was made (ms since 1970), as 8 bytes. */
+const claimStamp = (): Uint8Array => new Uint8Array(Float64Array.of(Date.now()).buffer);
+const stampOf = (data: Uint8Array): number => (data.byteLength === 8 ? new Float64Array(new Uint8Array(data).buffer)[0] : 0);
 
 export function tableStore(content: ContentRepo, cacheMb: number) {
   const cache = new LRUCache<string, Column, { ds: DatasetRecord; index: number }>({
@@ -67,6 +73,21 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
       for (const { index, column, fromChunk } of columns) {
         await content.writeColumn(datasetId, version, index, encodeColumn(column, fromChunk));
       }
+    },
+
+    /**
+     * Claims a new version for one change of the dataset, before anything of it is written. Of two
+     * changes that start from the same version, only one may write the next: the other gets the
+     * database's unique-key error, having written nothing, and so removes nothing of the winner's.
+     */
+    async claimVersion(datasetId: string, version: number): Promise<void> {
+      await content.writeColumn(datasetId, version, CLAIM_COLUMN, [{ kind: 'claim', chunk: 0, count: 0, data: claimStamp() }]);
+    },
+
+    /** When a version was claimed (ms since 1970), or null when it is not. */
+    async claimedAt(datasetId: string, version: number): Promise<number | null> {
+      const [held] = await content.readColumn(datasetId, version, CLAIM_COLUMN);
+      return held ? stampOf(held.data) : null;
     },
 
     /** Writes chunks of one column as they are (blocks of a parse that is still running). */
