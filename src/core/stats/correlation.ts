@@ -317,6 +317,13 @@ function averageRanksOfCodes(counts: Int32Array): Float64Array {
   return out;
 }
 
+/**
+ * The per-code counts of a pair (spearman: then its ranks, in place): the pairs of a request share
+ * these two arrays rather than each making new ones (see scratch.ts).
+ */
+const countsX = new Scratch((n) => new Int32Array(n));
+const countsY = new Scratch((n) => new Int32Array(n));
+
 /** The codes of the rows where both columns are present (and the per-code counts over them). */
 function completeCodes(a: RankedColumn, b: RankedColumn) {
   const m = a.codes.length;
@@ -375,10 +382,6 @@ function centredDoubleRanks(counts: Int32Array, n: number, out: Int32Array): boo
 }
 
 /** Spearman rho over the complete rows (pandas' re-ranking of each pair; scipy.stats.spearmanr p-value). */
-/** The code counts of a spearman pair, then its ranks: the pairs of a request share two arrays. */
-const countsX = new Scratch((n) => new Int32Array(n));
-const countsY = new Scratch((n) => new Int32Array(n));
-
 export function spearmanPair(a: RankedColumn, b: RankedColumn): PairResult {
   // Re-rank over the complete rows: code counts there (from the full counts and the other
   // column's missing rows), prefix-summed into average ranks, then one pass over the rows.
