@@ -38,10 +38,10 @@ function sharedTable(): Table {
 }
 
 /**
- * The kernels these answers split. Not slotCounts (every metric here needs the sums), nor valueRange:
- * a shared column's range is measured once and kept (a test of its own below).
+ * The kernels these answers split. Not valueRange: a shared column's range is measured once and
+ * kept (a test of its own below).
  */
-const KERNELS = ['binCounts', 'codeCounts', 'dayLevels', 'slotSums', 'pearsonSums', 'describeColumns'];
+const KERNELS = ['binCounts', 'codeCounts', 'dayLevels', 'slotCounts', 'slotSums', 'pearsonSums', 'describeColumns'];
 
 /**
  * Runs `round` until the helper has done chunks of every kernel (so the split was tested, not the
@@ -54,7 +54,14 @@ function untilHelperTookPart(round: () => void, kernels = KERNELS): void {
   expect(missing()).toEqual([]);
 }
 
-const metrics: MetricSpec[] = [{ op: 'count' }, { op: 'count', column: 'price' }, { op: 'sum', column: 'price' }, { op: 'mean', column: 'qty' }, { op: 'sum', column: 'qty' }];
+const metrics: MetricSpec[] = [
+  { op: 'count' },
+  { op: 'count', column: 'price' },
+  { op: 'sum', column: 'price' },
+  { op: 'mean', column: 'qty' },
+  { op: 'sum', column: 'qty' },
+  { op: 'count', column: 'day' }, // counts only: the slotCounts pass
+];
 
 /** Everything the split passes compute on the table. */
 function answers(table: Table) {
@@ -110,7 +117,7 @@ describe('passes split between the request thread and the helper thread', () => 
     expectClose(first.range, whole.range, 0);
     expectClose(first.histogram, whole.histogram, 0);
     for (const key of ['byRegion', 'byMonth'] as const) {
-      expect(first[key].map((r) => [r.count, r.count_price])).toEqual(whole[key].map((r) => [r.count, r.count_price]));
+      expect(first[key].map((r) => [r.count, r.count_price, r.count_day])).toEqual(whole[key].map((r) => [r.count, r.count_price, r.count_day]));
       expectClose(first[key], whole[key], 1e-13);
     }
     expectClose(first.pearson, whole.pearson, 1e-12);
