@@ -203,6 +203,23 @@ describe('byte scanner vs text path on generated files', () => {
     expect(fast.columns.map((c) => [c.type, c.distinctCount])).toEqual([['number', 11], ['number', 3], ['number', 50], ['date', 90]]);
   });
 
+  test('when values spread far on both sides of the first one, then the growing bitmap counts as the hash does', () => {
+    // Integers and 2-decimal numbers that first climb, then fall far below the start (the bitmap
+    // grows up, then down), one column past the bitmap's range (counted by hash), and dates.
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -3_000_000, max: 3_000_000 }), { minLength: 1, maxLength: 400 }), fc.nat(1000), (ints, seed) => {
+        const rows = ['i,d,wide,day'];
+        ints.forEach((x, k) => {
+          const day = new Date(Date.UTC(2000, 0, 1) + ((x + seed) % 5000) * 86_400_000).toISOString().slice(0, 10);
+          rows.push(`${x},${(x / 100).toFixed(2)},${x * 1000 + k},${day}`);
+        });
+        rows.push(...ints.slice(0, 50).map((x) => `${-x * 3},${(-x / 7).toFixed(2)},,`));
+        expectSame(rows.join('\n'), { delimiter: ',', header: true });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   test('when a header-less file starts with the cells that set the types, then both paths agree', () => {
     expectSame('1,x,2024-01-01\n2,"y",2024-01-02\n3.5,z,\n', { delimiter: ',', header: false });
     expectSame('"007",true\n8,false\n', { delimiter: ',', header: false });

@@ -1080,33 +1080,41 @@ const BITMAP_RANGE = 1 << 22;
  * Distinct non-missing values counted exactly through integers, or -1 when that does not apply.
  * Each value v maps to r = round(v·10^scale) (dates: days, scale -1), kept only when r/10^scale gives
  * v back: then r determines v, so distinct r are distinct values. Quantities, ids, dates, booleans and
- * prices with a few decimals have a small range of r: a bitmap counts them in two sequential passes,
- * where a hash table sized for every row (countDistinct) misses the cache on each value.
+ * prices with a few decimals have a small range of r: a bitmap counts them in one sequential pass,
+ * where a hash table sized for every row (countDistinct) misses the cache on each value. The bitmap
+ * grows (at least doubling) as values fall outside it; past the range limit the caller hashes.
  */
 function distinctScaled(values: Float64Array, scale: number): number {
   const n = values.length;
   const mul = scale < 0 ? 1 / 86_400_000 : POW10[scale];
   const div = scale < 0 ? 86_400_000 : POW10[scale];
-  let min = Infinity;
-  let max = -Infinity;
+  const limit = Math.min(Math.max(BITMAP_RANGE, 4 * n), 2 ** 31 - 1);
+  // The bitmap covers r in [lo, hi]; empty at first.
+  let lo = 1;
+  let hi = 0;
+  let seen = new Uint8Array(0);
+  let count = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v !== v) continue;
     const r = Math.round(v * mul);
     if ((scale < 0 ? r * div : r / div) !== v) return -1;
-    if (r < min) min = r;
-    if (r > max) max = r;
-  }
-  if (min === Infinity) return 0;
-  if (min < -(2 ** 52) || max > 2 ** 52) return -1; // r - min stays exact below that
-  const range = max - min + 1;
-  if (range > Math.max(BITMAP_RANGE, 4 * n) || range > 2 ** 31 - 1) return -1;
-  const seen = new Uint8Array(range);
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v !== v) continue;
-    const at = Math.round(v * mul) - min;
+    if (r < lo || r > hi) {
+      if (r < -(2 ** 52) || r > 2 ** 52) return -1; // r - lo stays exact below that
+      const empty = hi < lo;
+      const low = empty ? r : Math.min(lo, r);
+      const needed = (empty ? r : Math.max(hi, r)) - low + 1;
+      if (needed > limit) return -1;
+      const size = Math.min(limit, Math.max(needed, 2 * seen.length, 1024));
+      // Room on the side the value came from (both sides for the first value).
+      const newLo = empty ? r - Math.floor(size / 2) : r < lo ? hi - size + 1 : lo;
+      const grown = new Uint8Array(size);
+      if (!empty) grown.set(seen, lo - newLo);
+      seen = grown;
+      lo = newLo;
+      hi = newLo + size - 1;
+    }
+    const at = r - lo;
     if (seen[at] === 0) {
       seen[at] = 1;
       count++;
