@@ -21,7 +21,7 @@ export interface RowKernel<A> {
 }
 
 /** Rows per chunk: a multiple of every block size a kernel uses (pearson's 4,096). */
-export const CHUNK_ROWS = 65_536;
+const CHUNK_ROWS = 65_536;
 /** Below this, a pass runs whole on the request thread (the hand-over costs about 0.1 ms). */
 const DEFAULT_MIN_PARALLEL_ROWS = 4 * CHUNK_ROWS;
 /**
