@@ -171,7 +171,10 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   const first = dayOf(lo);
   const span = dayOf(hi) - first + 1;
   if (!(span <= MAX_DAY_SPAN)) return null;
-  const bucketOfDay = new Int32Array(span);
+  // When the rows are split, the helper thread reads the day table and writes its chunks of the
+  // levels: both are shared then.
+  const split = splitsRows(n);
+  const bucketOfDay = split ? sharedInt32(span) : new Int32Array(span);
   const starts: number[] = [];
   let prev = NaN;
   for (let d = 0; d < span; d++) {
@@ -186,16 +189,11 @@ function dayBucketLevels(src: Float64Array, unit: DayUnit): Levels | null {
   const missing = starts.length;
   const levelCount = present < n ? missing + 1 : missing;
   const sizes = new Int32Array(missing + 1);
-  let level: Int32Array;
-  if (missing + 1 <= MAX_SPLIT_SLOTS && splitsRows(n)) {
-    // The helper thread reads the day table and writes its chunks of the levels: both are shared.
-    level = sharedInt32(n);
-    const shared = sharedInt32(span);
-    shared.set(bucketOfDay);
-    const args = { values: src, first, bucketOfDay: shared, missing, level };
+  const level = split ? sharedInt32(n) : new Int32Array(n);
+  if (missing + 1 <= MAX_SPLIT_SLOTS) {
+    const args = { values: src, first, bucketOfDay, missing, level };
     for (const part of overChunks(dayLevelsKernel, args, n)) for (let l = 0; l <= missing; l++) sizes[l] += part[l];
   } else {
-    level = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const v = src[i];
       const l = v === v ? bucketOfDay[Math.floor(v / MS_PER_DAY) - first] : missing;
