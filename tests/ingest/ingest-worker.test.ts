@@ -82,6 +82,28 @@ describe('ingestInWorker', () => {
     expect(result).toEqual(expected);
   });
 
+  test('when an upload is longer than announced, then the part past the shared buffer still arrives whole', async () => {
+    // The first pieces go into the shared buffer, the rest in batches: the worker moves the bytes
+    // to a buffer of its own and reads on.
+    const whole = sampleCsv(30_000);
+    const expected = await ingestFile(whole, opts);
+    const sink = workerIngester.receive(Math.floor(whole.length / 3), { filename: opts.filename, limits: LIMITS });
+    for (let at = 0; at < whole.length; at += 40_000) sink.write(whole.slice(at, at + 40_000));
+    expect(await sink.ingest(opts).result).toEqual(expected);
+  });
+
+  test('when the shared buffer of a long upload serves a shorter one next, then nothing of the first is read', async () => {
+    // The second upload's buffer is the first one's, kept for it: its old bytes past the new end
+    // must not count (rows of the first file after the last line of the second).
+    const long = sampleCsv(30_000);
+    const short = new TextEncoder().encode('id,price\n1,2.5\n2,');
+    for (const [file, hint] of [[long, long.length], [short, short.length + 40]] as const) {
+      const sink = workerIngester.receive(hint, { filename: opts.filename, limits: LIMITS });
+      for (let at = 0; at < file.length; at += 50_000) sink.write(file.slice(at, at + 50_000));
+      expect(await sink.ingest(opts).result).toEqual(await ingestFile(file, opts));
+    }
+  });
+
   test('when an upload is dropped, then nothing comes of it and later uploads work', async () => {
     const sink = workerIngester.receive(100);
     sink.write(new TextEncoder().encode('a,b\n1,'));

@@ -2,10 +2,14 @@
 // restarted if it dies. Each upload streams into it while the client sends it; parses run one after
 // another in the worker. The result's typed arrays come back transferred, so nothing big is copied.
 //
-// The pieces the upload middleware hands over are small views into socket buffers: they are copied
-// into batches of about a megabyte, each batch transferred (fewer, bigger messages). A piece that
-// owns its whole ArrayBuffer and is big enough is transferred as it is: the caller's buffer is
-// detached then (its length becomes 0).
+// The pieces the upload middleware hands over are small views into socket buffers. When the size is
+// announced (the request's Content-Length), they are copied into a SharedArrayBuffer of that size,
+// which the worker reads as it fills (it is told how far about every megabyte): each byte is copied
+// once, and no buffer per batch is made and collected. That buffer is kept for the next upload for a
+// while (memory touched for the first time costs about 3 ms per MB here). Otherwise, and past the
+// announced size, pieces are copied into batches of about a megabyte, each batch transferred. A
+// piece that owns its whole ArrayBuffer and is big enough is transferred as it is: the caller's
+// buffer is detached then (its length becomes 0).
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../core/module-worker.js';
 import { AppError } from '../../errors.js';
@@ -14,15 +18,42 @@ import { settled } from './ingester.js';
 import type { IngestMode, WorkerError, WorkerReply, WorkerRequest } from './ingest-worker.js';
 import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 
-/** Pieces are gathered into messages of about this size. */
+/** Pieces are gathered into messages of about this size (or the worker told of that much more). */
 const BATCH_BYTES = 1024 * 1024;
+/** A shared upload buffer is kept this long for the next upload (then let go). */
+const SPARE_MS = 60_000;
+
+let spareShared: SharedArrayBuffer | null = null;
+let spareTimer: NodeJS.Timeout | null = null;
+
+/** A shared buffer of at least `size` bytes: the spare one when it is big enough. */
+function takeShared(size: number): SharedArrayBuffer {
+  const spare = spareShared;
+  if (spare && spare.byteLength >= size) {
+    spareShared = null;
+    return spare;
+  }
+  return new SharedArrayBuffer(size);
+}
+
+/** The worker is done reading `buf`: keep it for the next upload (the bigger of two). */
+function giveBackShared(buf: SharedArrayBuffer): void {
+  if (spareShared && spareShared.byteLength >= buf.byteLength) return;
+  spareShared = buf;
+  if (spareTimer) clearTimeout(spareTimer);
+  spareTimer = setTimeout(() => {
+    spareShared = null;
+    spareTimer = null;
+  }, SPARE_MS);
+  spareTimer.unref();
+}
 
 interface Pending {
   format: Deferred<DatasetFormat>;
   result: Deferred<IngestResult | InspectResult>;
   onProgress?: (fraction: number) => void;
   onBlock?: (block: ColumnBlock | null) => void;
-  /** Lets go of the worker for this upload (once). */
+  /** Lets go of the worker for this upload (once), and of its shared buffer. */
   letGo: () => void;
 }
 
@@ -51,9 +82,9 @@ let nextId = 1;
 /** The app's ingester: every upload is received and parsed in the worker. */
 export const workerIngester: Ingester = { receive: (sizeHint, expect) => workerSink(sizeHint, expect) };
 
-/** Parses a whole file in the worker (tests, warm-up). */
+/** Parses a whole file in the worker (tests). A buffer it owns is transferred, not copied. */
 export function ingestInWorker(bytes: Uint8Array, opts: IngestOptions, onProgress?: (fraction: number) => void): Promise<IngestResult> {
-  const sink = workerSink(bytes.length);
+  const sink = workerSink(0);
   sink.write(bytes);
   return sink.ingest({ ...opts, onProgress }).result;
 }
@@ -71,17 +102,34 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
   let state: 'open' | 'ended' | 'aborted' = 'open';
   let batch: Uint8Array[] = [];
   let batched = 0;
+  // The upload's shared buffer while pieces still fit in it, how much of it is written, and how
+  // much the worker was told of.
+  const sharedBuf = sizeHint > 0 ? takeShared(sizeHint) : null;
+  let shared = sharedBuf ? new Uint8Array(sharedBuf) : null;
+  let written = 0;
+  let told = 0;
   let held = true;
   const letGo = () => {
     if (held && worker === w) release();
     held = false;
+  };
+  /** The parse is over: the worker reads the shared buffer no more. */
+  const parsed = () => {
+    if (sharedBuf && held && worker === w) giveBackShared(sharedBuf);
+    letGo();
   };
 
   const send = (msg: WorkerRequest, transfer: ArrayBuffer[] = []) => {
     // A worker that died meanwhile already failed this upload (onDeath).
     if (worker === w) w.postMessage(msg, transfer);
   };
+  const tell = () => {
+    if (written === told) return;
+    told = written;
+    send({ type: 'grown', id, length: written });
+  };
   const flush = () => {
+    tell();
     if (batched === 0) return;
     // A copy that owns its ArrayBuffer (a small Buffer may sit in Node's shared pool: never transfer that).
     const bytes = new Uint8Array(batched);
@@ -98,7 +146,7 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
     if (state !== 'open') throw new Error('This upload was already read or dropped.');
     state = 'ended';
     flush();
-    const job: Pending = { format: deferred(), result: deferred(), onProgress: opts.onProgress, onBlock: opts.onBlock, letGo };
+    const job: Pending = { format: deferred(), result: deferred(), onProgress: opts.onProgress, onBlock: opts.onBlock, letGo: parsed };
     if (worker !== w) {
       const gone = new Error('The ingest worker stopped.');
       job.format.reject(gone);
@@ -113,10 +161,27 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
     return settled({ format: job.format.promise, result: job.result.promise as Promise<T> });
   };
 
-  send({ type: 'open', id, sizeHint, ...(expect ? { expect: { filename: expect.filename, limits: { ...expect.limits } } } : {}) });
+  send({
+    type: 'open',
+    id,
+    sizeHint,
+    ...(expect ? { expect: { filename: expect.filename, limits: { ...expect.limits } } } : {}),
+    ...(sharedBuf ? { shared: sharedBuf } : {}),
+  });
   return {
     write(chunk) {
       if (state !== 'open' || chunk.length === 0) return;
+      if (shared) {
+        if (written + chunk.length <= shared.length) {
+          shared.set(chunk, written);
+          written += chunk.length;
+          if (written - told >= BATCH_BYTES) tell();
+          return;
+        }
+        // More than announced: the rest goes in batches (each tells the worker how far the buffer
+        // was written first; the worker then moves to a buffer of its own).
+        shared = null;
+      }
       const owns = chunk.buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
       if (owns && chunk.length >= BATCH_BYTES) {
         flush();
