@@ -20,6 +20,7 @@ import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectRe
 export type IngestMode = 'ingest' | 'inspect';
 
 export type WorkerRequest =
+  /** `shared`: where the request thread writes an upload of announced size (else `chunk`s come). */
   | { type: 'open'; id: number; sizeHint: number; expect?: UploadHints; shared?: SharedArrayBuffer }
   | { type: 'chunk'; id: number; bytes: Uint8Array }
   /** The first `length` bytes of the upload's shared buffer are written. */
