@@ -6,10 +6,9 @@
 // announced (the request's Content-Length), they are copied into a SharedArrayBuffer of that size,
 // which the worker reads as it fills (it is told how far about every megabyte): each byte is copied
 // once, and no buffer per batch is made and collected. That buffer is kept for the next upload for a
-// while (memory touched for the first time costs about 3 ms per MB here). Otherwise, and past the
-// announced size, pieces are copied into batches of about a megabyte, each batch transferred. A
-// piece that owns its whole ArrayBuffer and is big enough is transferred as it is: the caller's
-// buffer is detached then (its length becomes 0).
+// while (spare-buffer.ts). Otherwise, and past the announced size, pieces are copied into batches of
+// about a megabyte, each batch transferred. A piece that owns its whole ArrayBuffer and is big enough
+// is transferred as it is: the caller's buffer is detached then (its length becomes 0).
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../core/module-worker.js';
 import { AppError } from '../../errors.js';
@@ -17,36 +16,12 @@ import type { IngestJob, Ingester, UploadHints, UploadSink } from './ingester.js
 import { settled } from './ingester.js';
 import type { IngestMode, WorkerError, WorkerReply, WorkerRequest } from './ingest-worker.js';
 import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
+import { spareBuffer } from './spare-buffer.js';
 
 /** Pieces are gathered into messages of about this size (or the worker told of that much more). */
 const BATCH_BYTES = 1024 * 1024;
-/** A shared upload buffer is kept this long for the next upload (then let go). */
-const SPARE_MS = 60_000;
-
-let spareShared: SharedArrayBuffer | null = null;
-let spareTimer: NodeJS.Timeout | null = null;
-
-/** A shared buffer of at least `size` bytes: the spare one when it is big enough. */
-function takeShared(size: number): SharedArrayBuffer {
-  const spare = spareShared;
-  if (spare && spare.byteLength >= size) {
-    spareShared = null;
-    return spare;
-  }
-  return new SharedArrayBuffer(size);
-}
-
-/** The worker is done reading `buf`: keep it for the next upload (the bigger of two). */
-function giveBackShared(buf: SharedArrayBuffer): void {
-  if (spareShared && spareShared.byteLength >= buf.byteLength) return;
-  spareShared = buf;
-  if (spareTimer) clearTimeout(spareTimer);
-  spareTimer = setTimeout(() => {
-    spareShared = null;
-    spareTimer = null;
-  }, SPARE_MS);
-  spareTimer.unref();
-}
+/** The shared buffer of the last upload of announced size, kept for the next one. */
+const sharedBuffers = spareBuffer((size) => new SharedArrayBuffer(size));
 
 interface Pending {
   format: Deferred<DatasetFormat>;
@@ -104,7 +79,7 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
   let batched = 0;
   // The upload's shared buffer while pieces still fit in it, how much of it is written, and how
   // much the worker was told of.
-  const sharedBuf = sizeHint > 0 ? takeShared(sizeHint) : null;
+  const sharedBuf = sizeHint > 0 ? sharedBuffers.take(sizeHint) : null;
   let shared = sharedBuf ? new Uint8Array(sharedBuf) : null;
   let written = 0;
   let told = 0;
@@ -115,7 +90,7 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
   };
   /** The parse is over: the worker reads the shared buffer no more. */
   const parsed = () => {
-    if (sharedBuf && held && worker === w) giveBackShared(sharedBuf);
+    if (sharedBuf && held && worker === w) sharedBuffers.giveBack(sharedBuf);
     letGo();
   };
 

@@ -6,14 +6,13 @@
 //
 // An upload of announced size arrives in a SharedArrayBuffer the request thread writes into (it says
 // how far with `grown`), so its bytes are copied once, not twice. Other uploads come as `chunk`s,
-// assembled here. One such buffer is kept for the next upload for a while: on this kind of machine,
-// memory the process touches for the first time costs about 3 ms per MB (page faults), more than the
-// parse of those bytes.
+// assembled here; one such buffer is kept for the next upload for a while (spare-buffer.ts).
 import { parentPort } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
 import { detectFormat } from './detect-format.js';
 import { describeResult, ingestFile } from './ingest.js';
 import { GrowingCsv } from './csv-stream.js';
+import { spareBuffer } from './spare-buffer.js';
 import type { UploadHints } from './ingester.js';
 import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 
@@ -57,34 +56,10 @@ export function toWorkerError(err: unknown): WorkerError {
 
 // ---- assembling an upload ----
 
-/** A spare buffer is kept this long after an upload (then let go, so an idle server gives it back). */
-const SPARE_MS = 60_000;
 /** The first buffer of an upload without a size hint. */
 const INITIAL_BYTES = 64 * 1024;
-
-let spare: Uint8Array | null = null;
-let spareTimer: NodeJS.Timeout | null = null;
-
-/** A buffer of at least `size` bytes: the spare one when it is big enough. */
-function takeBuffer(size: number): Uint8Array {
-  if (spare && spare.length >= size) {
-    const b = spare;
-    spare = null;
-    return b;
-  }
-  return new Uint8Array(size);
-}
-
-function giveBack(buf: Uint8Array): void {
-  if (spare && spare.length >= buf.length) return;
-  spare = buf;
-  if (spareTimer) clearTimeout(spareTimer);
-  spareTimer = setTimeout(() => {
-    spare = null;
-    spareTimer = null;
-  }, SPARE_MS);
-  spareTimer.unref();
-}
+/** The buffer the last upload that came in chunks was assembled in, kept for the next one. */
+const buffers = spareBuffer<Uint8Array>((size) => new Uint8Array(size));
 
 class Upload {
   private buf: Uint8Array;
@@ -98,7 +73,7 @@ class Upload {
 
   constructor(sizeHint: number, expect?: UploadHints, shared?: SharedArrayBuffer) {
     this.shared = shared !== undefined;
-    this.buf = shared ? new Uint8Array(shared) : takeBuffer(Math.max(1, sizeHint || INITIAL_BYTES));
+    this.buf = shared ? new Uint8Array(shared) : buffers.take(Math.max(1, sizeHint || INITIAL_BYTES));
     this.csv = expect ? new GrowingCsv(expect.filename, expect.limits, sizeHint || INITIAL_BYTES) : null;
   }
 
@@ -118,7 +93,7 @@ class Upload {
       // More than announced (no Content-Length, or a chunked body): grow by half again.
       const next = new Uint8Array(Math.max(need, Math.ceil(this.buf.length * 1.5)));
       next.set(this.buf.subarray(0, this.length));
-      if (!this.shared) giveBack(this.buf);
+      if (!this.shared) buffers.giveBack(this.buf);
       this.buf = next;
       this.shared = false;
     }
@@ -142,7 +117,7 @@ class Upload {
   /** Done with the bytes (also when dropped: a read still scheduled then stops). */
   release(): void {
     this.ended = true;
-    if (!this.shared) giveBack(this.buf);
+    if (!this.shared) buffers.giveBack(this.buf);
   }
 }
 
