@@ -4,7 +4,7 @@ import type { Table } from '../../src/core/column.js';
 import { aggregateGroups, groupRecords, groupRows } from '../../src/core/group-by.js';
 import type { MetricSpec } from '../../src/core/metrics.js';
 import { sharedFloat64, sharedInt32 } from '../../src/core/parallel/shared-arrays.js';
-import { helperChunks, setMinParallelRows, splitsRows, startRowHelper, stopRowHelper } from '../../src/core/parallel/split-rows.js';
+import { helperChunks, helperGiveUps, setHelperWaitMs, setMinParallelRows, splitsRows, startRowHelper, stopRowHelper } from '../../src/core/parallel/split-rows.js';
 import { pearsonMatrix } from '../../src/core/stats/correlation.js';
 import { describeColumns, describeNumeric } from '../../src/core/stats/describe.js';
 
@@ -138,6 +138,22 @@ describe('passes split between the request thread and the helper thread', () => 
     const first = answers(table);
     await stopRowHelper();
     expect(answers(table)).toEqual(first); // a new helper is starting: the request thread does most chunks
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    untilHelperTookPart(() => expect(answers(table)).toEqual(first));
+  });
+
+  test('a helper that does not answer in time is let go: its chunks are done here, and the answers stay the same', async () => {
+    const first = answers(table);
+    const before = helperGiveUps.count;
+    // Waiting 0 ms for the helper is what a hung helper looks like after the usual wait.
+    setHelperWaitMs(0);
+    try {
+      for (let k = 0; k < 200 && helperGiveUps.count === before; k++) expect(answers(table)).toEqual(first);
+    } finally {
+      setHelperWaitMs();
+    }
+    expect(helperGiveUps.count).toBeGreaterThan(before);
+    // A new helper starts and takes part again.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     untilHelperTookPart(() => expect(answers(table)).toEqual(first));
   });

@@ -36,14 +36,22 @@ const HELPER_YOUNG_MB = 1;
 const HELPER_WAIT_MS = 10_000;
 
 let minParallelRows = DEFAULT_MIN_PARALLEL_ROWS;
+let helperWaitMs = HELPER_WAIT_MS;
 /** Chunks the helper thread has brought back since start, by kernel (tests check it takes part). */
 export const helperChunks = new Map<string, number>();
+/** Times a helper did not answer in time and was let go (tests check the request thread copes). */
+export const helperGiveUps = { count: 0 };
 let helper: { worker: Worker; port: MessagePort } | null = null;
 let nextJob = 1;
 
 /** Tests split small tables too (the default is restored with no argument). */
 export function setMinParallelRows(rows = DEFAULT_MIN_PARALLEL_ROWS): void {
   minParallelRows = rows;
+}
+
+/** Tests make the helper "hang" by not waiting for it (the default is restored with no argument). */
+export function setHelperWaitMs(ms = HELPER_WAIT_MS): void {
+  helperWaitMs = ms;
 }
 
 /** Whether a pass over this many rows may be split (callers allocate shared arrays for it then). */
@@ -95,11 +103,12 @@ function split<A extends object>(kernel: RowKernel<A>, args: A, rows: number, ch
 /** Waits for the helper to finish the job, then files its chunks' results. */
 function collect(h: NonNullable<typeof helper>, job: HelperJob, results: (number[] | undefined)[]): void {
   const { id, ctrl } = job;
-  const deadline = Date.now() + HELPER_WAIT_MS;
+  const deadline = Date.now() + helperWaitMs;
   while (Atomics.load(ctrl, CTRL_STATE) !== STATE_DONE) {
     const left = deadline - Date.now();
     if (left <= 0) {
       // Stuck or gone: let it go; its chunks are redone by the caller.
+      helperGiveUps.count++;
       void stopHelper(h);
       return;
     }
