@@ -16,7 +16,6 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-
 let built = false;
 
 /** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
