@@ -1,11 +1,12 @@
 // The measured operations, each as an HTTP request against the real API and as the pure function the
 // route calls (to separate computing from loading and JSON). pandas_bench.py times the same ones.
+// Only types come from src/ here: the server process hands in the compiled modules (server-child.ts).
 import type { Table } from '../src/core/column.js';
 import type { DatasetRecord } from '../src/db/datasets.repo.js';
-import * as srcAnalysis from '../src/modules/analysis/analysis.service.js';
-import { buildChartData as srcBuildChartData } from '../src/modules/charts/chart-data.js';
-import * as srcSchemas from '../src/modules/analysis/analysis.schemas.js';
-import { chartRequestSchema as srcChartRequestSchema } from '../src/modules/charts/charts.schemas.js';
+import type * as srcAnalysis from '../src/modules/analysis/analysis.service.js';
+import type { buildChartData as srcBuildChartData } from '../src/modules/charts/chart-data.js';
+import type * as srcSchemas from '../src/modules/analysis/analysis.schemas.js';
+import type { chartRequestSchema as srcChartRequestSchema } from '../src/modules/charts/charts.schemas.js';
 import { NUMERIC_COLUMNS } from './generate.js';
 
 /** The modules the operations call: the sources here, the compiled ones in the server (server-child.ts). */
@@ -92,5 +93,3 @@ export function benchOps({ analysis, schemas, buildChartData, chartRequestSchema
     },
   ];
 }
-
-export const BENCH_OPS: BenchOp[] = benchOps({ analysis: srcAnalysis, schemas: srcSchemas, buildChartData: srcBuildChartData, chartRequestSchema: srcChartRequestSchema });

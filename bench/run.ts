@@ -17,8 +17,14 @@ import { promisify } from 'node:util';
 import { api, signUp, startServer, uploadAndWait, type BenchServer, type Session } from './client.js';
 import { pgDb, sqliteDb, type BenchDb } from './databases.js';
 import { generateCsv } from './generate.js';
-import { BENCH_OPS } from './ops.js';
+import * as analysis from '../src/modules/analysis/analysis.service.js';
+import * as schemas from '../src/modules/analysis/analysis.schemas.js';
+import { buildChartData } from '../src/modules/charts/chart-data.js';
+import { chartRequestSchema } from '../src/modules/charts/charts.schemas.js';
+import { benchOps as benchOpList } from './ops.js';
 
+/** The operations' names and requests (the server runs them on its own compiled modules). */
+const BENCH_OPS = benchOpList({ analysis, schemas, buildChartData, chartRequestSchema });
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const SIZES = (process.env.BENCH_SIZES ?? '100000,1000000').split(',').map(Number);

@@ -2,14 +2,16 @@
 // free port, plus an IPC channel for what HTTP cannot measure — RSS sampling, a cold load of a
 // stored table straight after start, and the pure analysis functions on the loaded table.
 //
-// The app is the compiled one in dist/, as `npm start` runs it (client.ts builds it when needed), so
-// its ingest worker runs plain JavaScript too; BENCH_CODE=src runs the TypeScript sources instead.
+// The app is the compiled one in dist/, as `npm start` runs it (client.ts builds it when needed), and
+// this file runs as plain JavaScript too (client.ts compiles it into bench/.build/); BENCH_CODE=src
+// runs the TypeScript sources through tsx instead. BENCH_APP is the app's folder (dist/ or src/).
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import type { AppOptions } from '../src/app.js';
 import { benchOps } from './ops.js';
 
-const CODE = process.env.BENCH_CODE === 'src' ? '../src' : '../dist';
+const CODE = pathToFileURL(process.env.BENCH_APP!).href;
 const { createApp } = (await import(`${CODE}/app.js`)) as typeof import('../src/app.js');
 const { loadConfig } = (await import(`${CODE}/config.js`)) as typeof import('../src/config.js');
 const { contentRepo } = (await import(`${CODE}/db/content.repo.js`)) as typeof import('../src/db/content.repo.js');
@@ -137,7 +139,7 @@ async function handle(msg: Request): Promise<unknown> {
       return { times };
     }
     case 'warm-up': {
-      const warmup = new URL(`${CODE}/warmup.${CODE === '../src' ? 'ts' : 'js'}`, import.meta.url);
+      const warmup = new URL(`${CODE}/warmup.${process.env.BENCH_CODE === 'src' ? 'ts' : 'js'}`);
       if (!existsSync(warmup)) return { ms: null };
       const { warmUp } = (await import(warmup.href)) as { warmUp: () => void };
       const t = process.hrtime.bigint();
