@@ -8,6 +8,7 @@ import type { StatlasApp } from '../../src/app.js';
 import { CHUNK_ROWS } from '../../src/core/column-codec.js';
 import { byteScanStats, resetByteScanStats } from '../../src/modules/ingest/csv-bytes.js';
 import { ingestFile } from '../../src/modules/ingest/ingest.js';
+import { ringCounts, setRingBytes, stopIngestWorker } from '../../src/modules/ingest/ingest-pool.js';
 import { bufferedIngester } from '../../src/modules/ingest/ingester.js';
 import { signUp, startTestApp, upload, type TestUser } from '../helpers/test-app.js';
 
@@ -127,6 +128,48 @@ describe('reading a CSV while it arrives', () => {
     const ds = await app.datasets.findReady(user.id, res.body.id);
     expect(ds.format).toBe('json');
     expect(ds.rowCount).toBe(20_000);
+  });
+});
+
+describe('blocks on their way to the database', () => {
+  // Blocks go through a ring of memory the worker reuses (block-ring.ts). Here it holds one block of
+  // the table below, so a block that failed to give its place back would keep every later block out.
+  const table = () => csv({ id: (r) => String(r), city: (r) => `c${r % 13}` });
+  const BLOCK_BYTES = CHUNK_ROWS * (8 + 4);
+  let app: StatlasApp;
+  let quick: StatlasApp;
+  let user: TestUser;
+  beforeAll(async () => {
+    await stopIngestWorker();
+    setRingBytes(BLOCK_BYTES);
+    app = await startTestApp({ ASYNC_UPLOAD_MB: '0' });
+    // Uploads under 8 MB are parsed in the request here: the worker reads blocks early, nobody takes them.
+    quick = await startTestApp();
+    apps.push(app, quick);
+    user = await signUp(app.app, 'ring');
+  });
+  afterAll(async () => {
+    setRingBytes();
+    await stopIngestWorker();
+  });
+
+  test('when uploads fail or drop their early blocks, then the ring is free again for the next upload', async () => {
+    const sent = () => ringCounts()!.inRing;
+    // The file breaks at its end, after its blocks were sent.
+    const broken = await upload(app.app, user, Buffer.concat([table(), Buffer.from('\n1,2,3,4\n')]), 'broken.csv');
+    expect(broken.status).toBe(202);
+    await app.datasets.idle();
+    // Blocks read early are dropped in the worker: the options differ from its guess, or the
+    // upload is not a background one, or its content is refused.
+    expect((await upload(app.app, user, table(), 'blocks.csv', { header: 'false' })).status).toBe(202);
+    await app.datasets.idle();
+    expect((await upload(quick.app, user, table(), 'blocks.csv')).status).toBe(201);
+    expect((await upload(app.app, user, table(), 'blocks.csv', { delimiter: ';' })).status).toBe(202);
+    await app.datasets.idle();
+    const before = sent();
+    expect(before).toBeGreaterThan(0);
+    await expectStoredAsParsed(app, user, table());
+    expect(sent()).toBeGreaterThan(before);
   });
 });
 

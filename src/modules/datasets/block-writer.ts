@@ -20,8 +20,8 @@ export function blockWriter(store: TableStore) {
   const enqueue = (block: ColumnBlock | null) => {
     const ds = target!;
     chain = chain.then(async () => {
-      if (failure) return;
       try {
+        if (failure) return;
         if (block === null) {
           // The parse started again another way: what was written is void.
           await store.dropVersion(ds.id, ds.version);
@@ -35,6 +35,9 @@ export function blockWriter(store: TableStore) {
         }
       } catch (err) {
         failure = err; // reported by plan(); later blocks are skipped
+      } finally {
+        // The drivers copied the bytes (or they are not needed): the worker may reuse the memory.
+        block?.release?.();
       }
     });
   };
@@ -42,7 +45,7 @@ export function blockWriter(store: TableStore) {
   return {
     /** A block from the parse (or null: the blocks so far are void). */
     add(block: ColumnBlock | null): void {
-      if (closed) return;
+      if (closed) return block?.release?.();
       if (target) enqueue(block);
       else waiting.push(block);
     },
@@ -83,7 +86,7 @@ export function blockWriter(store: TableStore) {
      */
     async close(): Promise<void> {
       closed = true;
-      waiting.length = 0;
+      for (const block of waiting.splice(0)) block?.release?.();
       await chain;
     },
   };

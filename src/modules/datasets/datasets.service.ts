@@ -215,8 +215,13 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
         ...ingestOptions(filename, fields, opts.limits),
         ...(inBackground ? { onProgress: (f: number) => progress.report(f), onBlock: (b: ColumnBlock | null) => blocks.add(b) } : {}),
       });
+      // When the upload fails here, blocks that came (and any still coming) are let go.
+      const orDropBlocks = <T>(step: Promise<T>) => step.catch(async (err: unknown) => {
+        await blocks.close();
+        throw err;
+      });
       // The content check (415) is always answered in the request, even for a background upload.
-      const format = await job.format;
+      const format = await orDropBlocks(job.format);
       const base = {
         userId,
         name: fields.name ?? nameWithoutExtension(filename),
@@ -239,7 +244,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
         return { status: 201, dataset: datasetView(await findOwned(userId, ds.id)) };
       }
 
-      const ds = await repo.create(base);
+      const ds = await orDropBlocks(repo.create(base));
       const work = ingestInBackground(ds, job, progress, blocks).finally(() => background.delete(work));
       background.add(work);
       return { status: 202, dataset: datasetView(ds) };

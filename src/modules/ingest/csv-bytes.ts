@@ -889,14 +889,32 @@ function scanRows(st: ScanState, pos: number, rows: number): number {
  * on writing its own arrays). A column still typed gives its values; one that later becomes text
  * makes these blocks stale, which the receiver sees by their kind.
  */
+/** Memory for one block's bytes (all its columns, one after another). */
+export type BlockMemory = (bytes: number) => { memory: Uint8Array; release?: () => void };
+
+let blockMemory: BlockMemory = (bytes) => ({ memory: new Uint8Array(bytes) });
+
+/** Where blocks are copied to (the ingest worker's ring); null restores a new buffer per block. */
+export function setBlockMemory(memory: BlockMemory | null): void {
+  blockMemory = memory ?? ((bytes) => ({ memory: new Uint8Array(bytes) }));
+}
+
 function emitBlock(st: ScanState, rows: number): void {
   const start = rows - CHUNK_ROWS;
+  let bytes = 0;
+  for (let c = 0; c < st.width; c++) bytes += CHUNK_ROWS * (st.isString[c] === 1 ? 4 : 8);
+  const { memory, release } = blockMemory(bytes);
   const columns: ColumnBlock['columns'] = [];
+  let at = 0;
   for (let c = 0; c < st.width; c++) {
-    const part = st.isString[c] === 1 ? st.codes[c].slice(start, rows) : st.vals[c].slice(start, rows);
-    columns.push({ kind: st.isString[c] === 1 ? 'codes' : 'values', data: new Uint8Array(part.buffer) });
+    const src = st.isString[c] === 1 ? st.codes[c] : st.vals[c];
+    const size = CHUNK_ROWS * src.BYTES_PER_ELEMENT;
+    const data = memory.subarray(at, at + size);
+    data.set(new Uint8Array(src.buffer, src.byteOffset + start * src.BYTES_PER_ELEMENT, size));
+    columns.push({ kind: st.isString[c] === 1 ? 'codes' : 'values', data });
+    at += size;
   }
-  st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns });
+  st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns, ...(release ? { release } : {}) });
 }
 
 /** A quoted field at pos (its opening quote): stores the cell, returns the position after the field. */

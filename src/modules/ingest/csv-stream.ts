@@ -64,7 +64,8 @@ export class GrowingCsv {
     // What the guess assumed of the part it saw must hold for the whole file.
     if (detectEncoding(bytes) !== 'utf-8') return null;
     const onBlock = opts.onBlock;
-    for (const block of this.early.splice(0)) onBlock?.(block);
+    // Blocks nobody asked for stay here until the upload lets go of them (dropBlocks).
+    if (onBlock) for (const block of this.early.splice(0)) onBlock(block);
     scan.listen(opts.onProgress, onBlock ?? undefined);
     let parsed: ReturnType<GrowingScan['finish']>;
     try {
@@ -113,10 +114,15 @@ export class GrowingCsv {
       l.maxCellBytes === this.limits.maxCellBytes;
   }
 
+  /** Lets go of the blocks read early that nobody took (the upload ended, or went another way). */
+  dropBlocks(): void {
+    for (const block of this.early.splice(0)) block.release?.();
+  }
+
   private giveUp(): false {
     this.gaveUp = true;
     this.scan = null;
-    this.early = [];
+    this.dropBlocks();
     return false;
   }
 }

@@ -14,7 +14,8 @@ import { startModuleWorker } from '../../core/module-worker.js';
 import { AppError } from '../../errors.js';
 import type { IngestJob, Ingester, UploadHints, UploadSink } from './ingester.js';
 import { settled } from './ingester.js';
-import type { IngestMode, WorkerError, WorkerReply, WorkerRequest } from './ingest-worker.js';
+import { makeRingBuffer, RING_BYTES, RingReader } from './block-ring.js';
+import type { IngestMode, IngestWorkerData, WorkerError, WorkerReply, WorkerRequest } from './ingest-worker.js';
 import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 import { spareBuffer } from './spare-buffer.js';
 
@@ -49,6 +50,8 @@ function deferred<T>(): Deferred<T> {
 }
 
 let worker: Worker | null = null;
+/** The running worker's ring, where blocks of rows come through (block-ring.ts). */
+let ring: RingReader | null = null;
 /** Uploads the worker holds (open or parsing): while there are any, the worker keeps the process alive. */
 let open = 0;
 const pending = new Map<number, Pending>();
@@ -190,9 +193,24 @@ function release(): void {
   if (--open === 0) worker?.unref(); // idle: do not hold the process open
 }
 
+let ringBytes = RING_BYTES;
+
+/** The size of the ring of the next worker started (tests); no argument restores the default. */
+export function setRingBytes(bytes = RING_BYTES): void {
+  ringBytes = bytes;
+}
+
+/** Blocks sent through the running worker's ring, and blocks that did not fit in it (tests). */
+export function ringCounts(): { inRing: number; outside: number } | null {
+  return ring?.counts() ?? null;
+}
+
 function start(): Worker {
-  const w = startModuleWorker(import.meta.url, 'ingest-worker');
-  w.on('message', (reply: WorkerReply) => onReply(reply));
+  const data: IngestWorkerData = { ring: makeRingBuffer(ringBytes) };
+  const w = startModuleWorker(import.meta.url, 'ingest-worker', { workerData: data });
+  const reader = new RingReader(data.ring);
+  ring = reader;
+  w.on('message', (reply: WorkerReply) => onReply(reply, reader));
   w.on('error', (err) => onDeath(w, err));
   w.on('exit', (code) => onDeath(w, new Error(`The ingest worker stopped (exit code ${code}).`)));
   return w;
@@ -202,8 +220,26 @@ function fromWorker(error: WorkerError): Error {
   return error.code ? new AppError(error.code, error.message, error.details ?? {}) : new Error(error.message);
 }
 
-function onReply(reply: WorkerReply): void {
+/** A block as the request thread uses it: one in the ring says when it is done with it. */
+function receivedBlock(block: Extract<WorkerReply, { type: 'block' }>['block'], reader: RingReader): ColumnBlock | null {
+  if (!block || !('ring' in block)) return block;
+  const seq = block.ring;
+  return {
+    index: block.index,
+    count: block.count,
+    columns: block.columns.map((c) => ({ kind: c.kind, data: reader.view(c.offset, c.length) })),
+    release: () => reader.release(seq),
+  };
+}
+
+function onReply(reply: WorkerReply, reader: RingReader): void {
   const job = pending.get(reply.id);
+  if (reply.type === 'block') {
+    const block = receivedBlock(reply.block, reader);
+    if (job?.onBlock) job.onBlock(block);
+    else block?.release?.();
+    return;
+  }
   if (!job) return;
   switch (reply.type) {
     case 'format':
@@ -211,9 +247,6 @@ function onReply(reply: WorkerReply): void {
       return;
     case 'progress':
       job.onProgress?.(reply.fraction);
-      return;
-    case 'block':
-      job.onBlock?.(reply.block);
       return;
     case 'done':
       settle(reply.id, job, () => job.result.resolve(reply.result));

@@ -7,8 +7,10 @@
 // An upload of announced size arrives in a SharedArrayBuffer the request thread writes into (it says
 // how far with `grown`), so its bytes are copied once, not twice. Other uploads come as `chunk`s,
 // assembled here; one such buffer is kept for the next upload for a while (spare-buffer.ts).
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
+import { RingWriter } from './block-ring.js';
+import { setBlockMemory } from './csv-bytes.js';
 import { detectFormat } from './detect-format.js';
 import { describeResult, ingestFile } from './ingest.js';
 import { GrowingCsv } from './csv-stream.js';
@@ -32,10 +34,23 @@ export type PlainOptions = Omit<IngestOptions, 'onProgress' | 'onBlock'>;
 
 export type WorkerError = { code?: AppError['code']; message: string; details?: Record<string, unknown> };
 
+/** A block whose bytes sit in the ring (block-ring.ts): where each column's bytes are in it. */
+export interface RingBlock {
+  index: number;
+  count: number;
+  ring: number;
+  columns: { kind: ColumnBlock['columns'][number]['kind']; offset: number; length: number }[];
+}
+
+/** What starts the worker: the ring blocks go through (shared with the request thread). */
+export interface IngestWorkerData {
+  ring: SharedArrayBuffer;
+}
+
 export type WorkerReply =
   | { id: number; type: 'format'; format: DatasetFormat }
   | { id: number; type: 'progress'; fraction: number }
-  | { id: number; type: 'block'; block: ColumnBlock | null }
+  | { id: number; type: 'block'; block: Omit<ColumnBlock, 'release'> | RingBlock | null }
   | { id: number; type: 'done'; result: IngestResult | InspectResult }
   | { id: number; type: 'error'; error: WorkerError };
 
@@ -52,6 +67,30 @@ export function resultBuffers(result: IngestResult): ArrayBuffer[] {
 export function toWorkerError(err: unknown): WorkerError {
   if (err instanceof AppError) return { code: err.code, message: err.message, details: err.details };
   return { message: err instanceof Error ? err.message : String(err) };
+}
+
+// ---- blocks for the request thread ----
+
+const ring = (workerData as IngestWorkerData | null)?.ring ? new RingWriter((workerData as IngestWorkerData).ring) : null;
+if (ring) {
+  setBlockMemory((bytes) => {
+    const region = ring.take(bytes);
+    if (!region) return { memory: new Uint8Array(bytes) };
+    return { memory: region.memory, release: () => ring.release(region.seq) };
+  });
+}
+
+/** A block as it is sent: by its place in the ring, or on its own buffer (transferred). */
+function blockReply(id: number, block: ColumnBlock): { reply: WorkerReply; transfer: ArrayBuffer[] } {
+  const { index, count, columns } = block;
+  const seq = ring && columns.length > 0 ? ring.seqOf(columns[0].data) : null;
+  ring?.count(seq !== null);
+  if (ring && seq !== null) {
+    const inRing = columns.map((c) => ({ kind: c.kind, offset: ring.offsetOf(c.data), length: c.data.byteLength }));
+    return { reply: { id, type: 'block', block: { index, count, ring: seq, columns: inRing } }, transfer: [] };
+  }
+  const transfer = [...new Set(columns.map((c) => c.data.buffer as ArrayBuffer))];
+  return { reply: { id, type: 'block', block: { index, count, columns } }, transfer };
 }
 
 // ---- assembling an upload ----
@@ -117,6 +156,7 @@ class Upload {
   /** Done with the bytes (also when dropped: a read still scheduled then stops). */
   release(): void {
     this.ended = true;
+    this.csv?.dropBlocks();
     if (!this.shared) buffers.giveBack(this.buf);
   }
 }
@@ -152,6 +192,11 @@ if (port) {
 
 async function finish(id: number, upload: Upload, opts: PlainOptions, mode: IngestMode, blocks: boolean): Promise<void> {
   const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port!.postMessage(reply, transfer);
+  const postBlock = (block: ColumnBlock | null) => {
+    if (!block) return post({ id, type: 'block', block: null });
+    const { reply, transfer } = blockReply(id, block);
+    post(reply, transfer);
+  };
   try {
     // Nothing of the result points into the upload's bytes (cells become new strings and numbers),
     // so its buffer can serve the next upload.
@@ -161,7 +206,7 @@ async function finish(id: number, upload: Upload, opts: PlainOptions, mode: Inge
     const full: IngestOptions = {
       ...opts,
       onProgress: (fraction) => post({ id, type: 'progress', fraction }),
-      ...(blocks ? { onBlock: (block: ColumnBlock | null) => post({ id, type: 'block', block }, block ? block.columns.map((c) => c.data.buffer as ArrayBuffer) : []) } : {}),
+      ...(blocks ? { onBlock: (block: ColumnBlock | null) => postBlock(block) } : {}),
     };
     // Most of a CSV may be read already; otherwise (or when the guess was wrong) from the start.
     const result = upload.csv?.finish(bytes, format, full) ?? (await ingestFile(bytes, full));

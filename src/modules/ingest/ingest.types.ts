@@ -44,6 +44,11 @@ export interface ColumnBlock {
   index: number;
   count: number;
   columns: { kind: 'values' | 'codes'; data: Uint8Array }[];
+  /**
+   * Set when the bytes sit in memory that is used again (the ingest worker's ring, block-ring.ts):
+   * whoever drops or stores the block calls it once, after the last use of the bytes.
+   */
+  release?: () => void;
 }
 
 export interface ColumnMeta {
