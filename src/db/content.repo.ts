@@ -6,17 +6,20 @@
 // synchronous, so each write transaction is kept to a few MB and the event loop runs between
 // them; a transaction never spans an await, because a Prisma write on the other connection in this
 // process would then wait for a lock that cannot be released). PostgreSQL: a small pg pool; blobs
-// go up as binary parameters and come back through a binary COPY, as raw bytes (a SELECT sends
-// bytea as hex or base64 text: loading a 1M-row table took ~1 s that way, of which the server's
-// base64 encoding alone was ~0.37 s, against ~0.45 s with COPY).
+// go up and come back through a binary COPY, as raw bytes (a SELECT sends bytea as hex or base64
+// text: loading a 1M-row table took ~1 s that way, of which the server's base64 encoding alone was
+// ~0.37 s, against ~0.45 s with COPY; an INSERT's parameters are copied into one message as big as
+// the statement first, and those big buffers made the garbage collector run far more often).
 //
 // Without a URL (or for a database it does not know) it uses Prisma: same rows, same semantics.
-import { to as copyTo } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { Db } from './client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { EncodedChunk } from '../core/column-codec.js';
 import { providerOf, sqlitePath } from './client.js';
-import { BinaryCopyReader } from './pg-binary-copy.js';
+import { BinaryCopyReader, binaryCopyPieces } from './pg-binary-copy.js';
 
 /** Chunks per INSERT through Prisma: ~8 × 512 KB keeps statements small on both databases. */
 const PRISMA_WRITE_BATCH = 8;
@@ -26,8 +29,6 @@ const SQLITE_TX_BYTES = 4 * 1024 * 1024;
 const BUSY_WAIT_MS = 10_000;
 /** Connections of the PostgreSQL content pool. */
 const POOL_SIZE = 4;
-/** Payload per PostgreSQL INSERT statement. */
-const PG_STATEMENT_BYTES = 8 * 1024 * 1024;
 
 export interface ContentRepo {
   /**
@@ -273,26 +274,22 @@ function pgContent(url: string): ContentRepo {
 
     async writeColumn(datasetId, version, column, chunks) {
       const client = await (await open()).connect();
+      let failed: Error | undefined;
       try {
-        await client.query('BEGIN');
         // Durable enough: the dataset record turns ready in a later, synchronous commit, which
         // flushes the write-ahead log up to and including these rows.
-        await client.query('SET LOCAL synchronous_commit = off');
-        for (const run of batches(chunks, PG_STATEMENT_BYTES)) {
-          const values: unknown[] = [];
-          const rows = run.map((c, k) => {
-            values.push(datasetId, version, column, c.kind, c.chunk, c.count, toBuffer(c.data));
-            const b = k * 7;
-            return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7})`;
-          });
-          await client.query(`INSERT INTO "DatasetChunk" (${COLUMNS}) VALUES ${rows.join(', ')}`, values);
-        }
+        await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+        const copy = client.query(copyFrom(`COPY "DatasetChunk" (${COLUMNS}) FROM STDIN (FORMAT binary)`));
+        const rows = chunks.map((c) => [datasetId, version, column, c.kind, c.chunk, c.count, c.data]);
+        await pipeline(Readable.from(binaryCopyPieces(rows)), copy);
         await client.query('COMMIT');
       } catch (err) {
+        failed = err as Error;
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        // A connection left in the middle of a COPY is closed, not reused.
+        client.release(failed);
       }
     },
 

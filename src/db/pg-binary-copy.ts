@@ -1,6 +1,8 @@
-// Reading PostgreSQL's binary COPY format (`COPY … TO STDOUT (FORMAT binary)`), the way the content
-// repository reads column chunks: bytea comes back as its raw bytes, where a SELECT sends it as hex
-// or base64 text that the server has to encode and the client has to decode.
+// PostgreSQL's binary COPY format, the way the content repository reads and writes column chunks.
+// Reading (`COPY … TO STDOUT (FORMAT binary)`): bytea comes back as its raw bytes, where a SELECT
+// sends it as hex or base64 text that the server has to encode and the client has to decode.
+// Writing (`COPY … FROM STDIN (FORMAT binary)`): a chunk's bytes go to the socket as they are, where
+// an INSERT's parameters are first copied into one message as big as the statement.
 //
 // The format: an 11-byte signature, a 32-bit flags word and a header extension (length-prefixed);
 // then one tuple per row — a 16-bit field count, and per field a 32-bit length (−1 for NULL) and
@@ -12,6 +14,56 @@
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** Signature, flags and the extension's length. */
 const HEADER_BYTES = 19;
+
+/** A field to write: text (UTF-8), a 32-bit integer, or bytes (bytea). */
+export type CopyField = string | number | Uint8Array;
+
+/**
+ * A binary COPY stream of these rows, as pieces to write in order: small buffers for the framing
+ * and the text and integer fields, and each bytes field itself (a view, not a copy: it must stay
+ * unchanged until the COPY is over).
+ */
+export function binaryCopyPieces(rows: CopyField[][]): Buffer[] {
+  const pieces: Buffer[] = [];
+  const header = Buffer.alloc(HEADER_BYTES);
+  SIGNATURE.copy(header);
+  pieces.push(header);
+  // Framing and small fields are gathered until the next bytes field (or the end).
+  let small: Buffer[] = [];
+  const flush = () => {
+    if (small.length > 0) pieces.push(Buffer.concat(small));
+    small = [];
+  };
+  for (const row of rows) {
+    small.push(int16(row.length));
+    for (const field of row) {
+      if (typeof field === 'number') small.push(int32(4), int32(field));
+      else if (typeof field === 'string') {
+        const text = Buffer.from(field, 'utf8');
+        small.push(int32(text.length), text);
+      } else {
+        small.push(int32(field.byteLength));
+        flush();
+        pieces.push(Buffer.from(field.buffer, field.byteOffset, field.byteLength));
+      }
+    }
+  }
+  small.push(int16(-1));
+  flush();
+  return pieces;
+}
+
+function int16(v: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeInt16BE(v);
+  return b;
+}
+
+function int32(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(v);
+  return b;
+}
 
 type Stage = 'header' | 'extension' | 'count' | 'length' | 'data' | 'done';
 

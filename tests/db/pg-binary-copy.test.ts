@@ -1,7 +1,8 @@
 // The binary COPY reader against streams built by hand from the format's description, handed over
-// in pieces of every size (the PostgreSQL run of the content-store tests reads real ones).
+// in pieces of every size, and the writer against the reader (the PostgreSQL run of the
+// content-store tests writes and reads real ones).
 import { describe, expect, test } from '@jest/globals';
-import { BinaryCopyReader } from '../../src/db/pg-binary-copy.js';
+import { BinaryCopyReader, binaryCopyPieces } from '../../src/db/pg-binary-copy.js';
 
 const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
 
@@ -54,5 +55,28 @@ describe('BinaryCopyReader', () => {
     const whole = stream([[Buffer.from('values'), Buffer.alloc(100)]]);
     expect(() => read(whole.subarray(0, whole.length - 40), 16)).toThrow('ended inside a row');
     expect(() => read(Buffer.concat([whole, Buffer.from([0])]))).toThrow('goes on after its end');
+  });
+});
+
+describe('binaryCopyPieces', () => {
+  test('when rows hold text, integers and bytes, then the stream reads back as the same fields', () => {
+    const blob = new Uint8Array(new SharedArrayBuffer(64)).map((_, i) => i * 3);
+    const pieces = binaryCopyPieces([
+      ['ds-é', 2, -1, 'values', blob.subarray(8, 40)],
+      ['', 0, 65536, 'codes', new Uint8Array(0)],
+    ]);
+    const rows = read(Buffer.concat(pieces), 5);
+    expect(rows.map((r) => r.length)).toEqual([5, 5]);
+    expect(rows[0][0]!.toString('utf8')).toBe('ds-é');
+    expect([rows[0][1]!.readInt32BE(0), rows[0][2]!.readInt32BE(0), rows[1][2]!.readInt32BE(0)]).toEqual([2, -1, 65536]);
+    expect(rows[0][3]!.toString()).toBe('values');
+    expect([...rows[0][4]!]).toEqual([...blob.subarray(8, 40)]);
+    expect(rows[1][4]!.length).toBe(0);
+  });
+
+  test('a bytes field goes out as a view of its memory, not a copy', () => {
+    const data = new Uint8Array(1024).fill(7);
+    const piece = binaryCopyPieces([['id', data]]).find((p) => p.length === 1024)!;
+    expect(piece.buffer).toBe(data.buffer);
   });
 });
