@@ -43,34 +43,49 @@ export function encodeColumn(col: Column, fromChunk = 0): EncodedChunk[] {
   return out;
 }
 
+/** The typed array a column is rebuilt in, on a SharedArrayBuffer (see split-rows.ts). */
+export type ColumnArray = Float64Array | Int32Array;
+
+export function columnArray(type: ColumnType, rowCount: number): ColumnArray {
+  return type === 'string' ? sharedInt32(rowCount) : sharedFloat64(rowCount);
+}
+
 /**
- * Rebuilds a column from its chunks (any order), on a SharedArrayBuffer (see split-rows.ts). A
- * chunk's bytes may sit at any offset (a small one read from PostgreSQL lives in Node's shared buffer
- * pool): unaligned ones are copied first (`new Uint8Array`, not `slice`, which on a Buffer is a view).
+ * Where a stored chunk's bytes belong in the column's array (a view of exactly `length` bytes), so
+ * a reader can copy them straight there; null for a chunk that does not go there (a dictionary, or
+ * one that does not fit: decodeColumn then says what is wrong).
  */
-export function decodeColumn(name: string, type: ColumnType, rowCount: number, chunks: EncodedChunk[]): Column {
+export function chunkPlace(array: ColumnArray, kind: ChunkKind, chunk: number, count: number, length: number): Uint8Array | null {
+  const expected = array instanceof Int32Array ? 'codes' : 'values';
+  const start = chunk * CHUNK_ROWS;
+  if (kind !== expected || length !== count * array.BYTES_PER_ELEMENT || start + count > array.length) return null;
+  return new Uint8Array(array.buffer, start * array.BYTES_PER_ELEMENT, length);
+}
+
+/**
+ * Rebuilds a column from its chunks (any order) in `array` (a new one by default). Chunks a reader
+ * already placed there (chunkPlace) are not copied again. A chunk's bytes may sit at any offset (a
+ * small one read from PostgreSQL lives in Node's shared buffer pool): unaligned ones are copied
+ * first (`new Uint8Array`, not `slice`, which on a Buffer is a view).
+ */
+export function decodeColumn(name: string, type: ColumnType, rowCount: number, chunks: EncodedChunk[], array = columnArray(type, rowCount)): Column {
   const byKind = (kind: ChunkKind) => chunks.filter((c) => c.kind === kind).sort((a, b) => a.chunk - b.chunk);
-  if (type === 'string') {
-    const codes = sharedInt32(rowCount);
-    let offset = 0;
-    for (const c of byKind('codes')) {
-      const aligned = c.data.byteOffset % 4 === 0 ? c.data : new Uint8Array(c.data);
-      codes.set(new Int32Array(aligned.buffer, aligned.byteOffset, c.count), offset);
-      offset += c.count;
-    }
-    const dict: string[] = [];
-    const decoder = new TextDecoder();
-    for (const c of byKind('dict')) for (const s of JSON.parse(decoder.decode(c.data)) as string[]) dict.push(s);
-    return { name, type, codes, dict };
-  }
-  const values = sharedFloat64(rowCount);
+  const size = array.BYTES_PER_ELEMENT;
   let offset = 0;
-  for (const c of byKind('values')) {
-    const aligned = c.data.byteOffset % 8 === 0 ? c.data : new Uint8Array(c.data);
-    values.set(new Float64Array(aligned.buffer, aligned.byteOffset, c.count), offset);
+  for (const c of byKind(type === 'string' ? 'codes' : 'values')) {
+    const inPlace = c.data.buffer === array.buffer && c.data.byteOffset === offset * size;
+    if (!inPlace) {
+      const aligned = c.data.byteOffset % size === 0 ? c.data : new Uint8Array(c.data);
+      const part = type === 'string' ? new Int32Array(aligned.buffer, aligned.byteOffset, c.count) : new Float64Array(aligned.buffer, aligned.byteOffset, c.count);
+      array.set(part, offset);
+    }
     offset += c.count;
   }
-  return { name, type, values };
+  if (type !== 'string') return { name, type, values: array as Float64Array };
+  const dict: string[] = [];
+  const decoder = new TextDecoder();
+  for (const c of byKind('dict')) for (const s of JSON.parse(decoder.decode(c.data)) as string[]) dict.push(s);
+  return { name, type, codes: array as Int32Array, dict };
 }
 
 /** Bytes a decoded column holds in memory (for the cache's budget). */

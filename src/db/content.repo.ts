@@ -27,6 +27,9 @@ const PRISMA_WRITE_BATCH = 8;
 const SQLITE_TX_BYTES = 4 * 1024 * 1024;
 /** How long a SQLite write retries while another connection holds the write lock. */
 const BUSY_WAIT_MS = 10_000;
+/** Where a chunk's bytes may go (a view of exactly `length` bytes), or null. */
+export type ChunkPlace = (kind: EncodedChunk['kind'], chunk: number, count: number, length: number) => Uint8Array | null;
+
 /** Connections of the PostgreSQL content pool. */
 const POOL_SIZE = 4;
 
@@ -37,7 +40,11 @@ export interface ContentRepo {
    */
   readonly readConcurrency: number;
   writeColumn(datasetId: string, version: number, column: number, chunks: EncodedChunk[]): Promise<void>;
-  readColumn(datasetId: string, version: number, column: number): Promise<EncodedChunk[]>;
+  /**
+   * A column's chunks. With `place`, a reader that can copies a chunk's bytes straight to where it
+   * says (the column being rebuilt: column-codec's chunkPlace) instead of into a buffer of their own.
+   */
+  readColumn(datasetId: string, version: number, column: number, place?: ChunkPlace): Promise<EncodedChunk[]>;
   /** Removes every version but `keep` (or all content when keep is null). */
   deleteVersions(datasetId: string, keep: number | null): Promise<void>;
   deleteVersion(datasetId: string, version: number): Promise<void>;
@@ -293,7 +300,7 @@ function pgContent(url: string): ContentRepo {
       }
     },
 
-    async readColumn(datasetId, version, column) {
+    async readColumn(datasetId, version, column, place) {
       if (!Number.isSafeInteger(version) || !Number.isSafeInteger(column)) throw new Error('version and column must be integers');
       const client = await (await open()).connect();
       let failed: Error | undefined;
@@ -303,7 +310,13 @@ function pgContent(url: string): ContentRepo {
           `COPY (SELECT "kind", "chunk", "count", "data" FROM "DatasetChunk" WHERE "datasetId" = ${client.escapeLiteral(datasetId)}
            AND "version" = ${version} AND "column" = ${column}) TO STDOUT (FORMAT binary)`,
         ));
-        const reader = new BinaryCopyReader();
+        // The data field comes after kind, chunk and count: they say where its bytes go.
+        const reader = new BinaryCopyReader(
+          place && ((before, length) =>
+            before.length === 3 && before.every((f) => f !== null)
+              ? place(before[0]!.toString('utf8') as EncodedChunk['kind'], before[1]!.readInt32BE(0), before[2]!.readInt32BE(0), length)
+              : null),
+        );
         for await (const part of copy) reader.push(part as Buffer);
         return reader.end().map(([kind, chunk, count, data]) => ({
           kind: kind!.toString('utf8') as EncodedChunk['kind'],

@@ -67,6 +67,12 @@ function int32(v: number): Buffer {
 
 type Stage = 'header' | 'extension' | 'count' | 'length' | 'data' | 'done';
 
+/**
+ * Where a field of `length` bytes goes, given the fields of its row before it: a view of that size
+ * (e.g. into the column being built, so the bytes are copied once), or null for a buffer of its own.
+ */
+export type FieldTarget = (before: (Buffer | null)[], length: number) => Uint8Array | null;
+
 export class BinaryCopyReader {
   private readonly rows: (Buffer | null)[][] = [];
   private stage: Stage = 'header';
@@ -77,6 +83,8 @@ export class BinaryCopyReader {
   private row: (Buffer | null)[] = [];
   private fieldsLeft = 0;
   private field: Buffer | null = null;
+
+  constructor(private readonly target?: FieldTarget) {}
   private filled = 0;
 
   /** Reads the next piece of the stream. */
@@ -117,7 +125,10 @@ export class BinaryCopyReader {
     }
   }
 
-  /** The rows, each field its own buffer (null for NULL). Throws when the stream stopped early. */
+  /**
+   * The rows, each field its own buffer or the target's view (null for NULL). Throws when the
+   * stream stopped early.
+   */
   end(): (Buffer | null)[][] {
     if (this.stage !== 'done') throw new Error('The binary COPY stream ended inside a row.');
     return this.rows;
@@ -150,7 +161,9 @@ export class BinaryCopyReader {
         else {
           // Over 4 KB, allocUnsafe gives memory of its own (aligned for the typed arrays); smaller
           // fields may sit in Node's shared pool (decodeColumn copies those).
-          this.field = Buffer.allocUnsafe(length);
+          const into = this.target?.(this.row, length) ?? null;
+          if (into && into.byteLength !== length) throw new Error('A COPY field target has the wrong size.');
+          this.field = into ? Buffer.from(into.buffer, into.byteOffset, length) : Buffer.allocUnsafe(length);
           this.filled = 0;
           this.stage = 'data';
         }

@@ -46,6 +46,24 @@ describe('BinaryCopyReader', () => {
     expect(rows[2][3]!.length).toBe(0);
   });
 
+  test('when a target gives a place for a field, then its bytes are copied there and nowhere else', () => {
+    const blob = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 11) & 255));
+    const place = new Uint8Array(new SharedArrayBuffer(8000));
+    const seen: string[] = [];
+    const reader = new BinaryCopyReader((before, length) => {
+      seen.push(`${before.length}:${length}`);
+      return before.length === 1 ? place.subarray(1000, 1000 + length) : null;
+    });
+    const whole = stream([[Buffer.from('values'), blob]]);
+    for (let at = 0; at < whole.length; at += 333) reader.push(whole.subarray(at, at + 333));
+    const [[kind, data]] = reader.end();
+    expect(seen).toEqual(['0:6', '1:5000']);
+    expect(kind!.toString()).toBe('values');
+    expect(data!.buffer).toBe(place.buffer);
+    expect(data!.byteOffset).toBe(1000);
+    expect(Buffer.from(place.buffer, 1000, 5000).equals(blob)).toBe(true);
+  });
+
   test('when there are no rows, then the answer is empty', () => {
     expect(read(stream([]))).toEqual([]);
   });

@@ -7,7 +7,7 @@
 // rename changes only the record, not the content).
 import { LRUCache } from 'lru-cache';
 import type { Column, Table } from '../../core/column.js';
-import { columnBytes, decodeColumn, encodeColumn } from '../../core/column-codec.js';
+import { chunkPlace, columnArray, columnBytes, decodeColumn, encodeColumn } from '../../core/column-codec.js';
 import type { ContentRepo } from '../../db/content.repo.js';
 import type { DatasetRecord } from '../../db/datasets.repo.js';
 
@@ -31,8 +31,10 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
     fetchMethod: async (_key, _stale, { context }) => {
       const { ds, index } = context;
       const meta = ds.columns[index];
-      const chunks = await content.readColumn(ds.id, ds.version, index);
-      return decodeColumn(meta.name, meta.type, ds.rowCount, chunks);
+      // The array first, so a reader can copy the chunks straight into it.
+      const array = columnArray(meta.type, ds.rowCount);
+      const chunks = await content.readColumn(ds.id, ds.version, index, (kind, chunk, count, length) => chunkPlace(array, kind, chunk, count, length));
+      return decodeColumn(meta.name, meta.type, ds.rowCount, chunks, array);
     },
   });
 
