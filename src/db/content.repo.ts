@@ -27,6 +27,9 @@ const PRISMA_WRITE_BATCH = 8;
 const SQLITE_TX_BYTES = 4 * 1024 * 1024;
 /** How long a SQLite write retries while another connection holds the write lock. */
 const BUSY_WAIT_MS = 10_000;
+/** A chunk and the column it belongs to. */
+export type ColumnChunk = EncodedChunk & { column: number };
+
 /** Where a chunk's bytes may go (a view of exactly `length` bytes), or null. */
 export type ChunkPlace = (kind: EncodedChunk['kind'], chunk: number, count: number, length: number) => Uint8Array | null;
 
@@ -39,7 +42,8 @@ export interface ContentRepo {
    * ahead only keeps every column's chunks in memory before any is decoded), more for a server.
    */
   readonly readConcurrency: number;
-  writeColumn(datasetId: string, version: number, column: number, chunks: EncodedChunk[]): Promise<void>;
+  /** Writes chunks of one version, of one column or several (a block of rows), in one transaction or a few. */
+  writeChunks(datasetId: string, version: number, chunks: ColumnChunk[]): Promise<void>;
   /**
    * A column's chunks. With `place`, a reader that can copies a chunk's bytes straight to where it
    * says (the column being rebuilt: column-codec's chunkPlace) instead of into a buffer of their own.
@@ -65,13 +69,13 @@ export interface ContentRepoOptions {
 
 const COLUMNS = '"datasetId", "version", "column", "kind", "chunk", "count", "data"';
 
-/** Splits chunks into runs of about `bytes` payload (at least one chunk each). */
-function batches(chunks: EncodedChunk[], bytes: number): EncodedChunk[][] {
-  const out: EncodedChunk[][] = [];
-  let current: EncodedChunk[] = [];
+/** Splits chunks into runs of about `bytes` payload (at least one chunk each), each of one column. */
+function batches(chunks: ColumnChunk[], bytes: number): ColumnChunk[][] {
+  const out: ColumnChunk[][] = [];
+  let current: ColumnChunk[] = [];
   let size = 0;
   for (const c of chunks) {
-    if (current.length > 0 && size + c.data.byteLength > bytes) {
+    if (current.length > 0 && (size + c.data.byteLength > bytes || c.column !== current[0].column)) {
       out.push(current);
       current = [];
       size = 0;
@@ -96,11 +100,11 @@ export function contentRepo(db: Db, options: ContentRepoOptions = {}): ContentRe
 function prismaContent(db: Db): ContentRepo {
   return {
     readConcurrency: 4,
-    async writeColumn(datasetId, version, column, chunks) {
+    async writeChunks(datasetId, version, chunks) {
       for (let i = 0; i < chunks.length; i += PRISMA_WRITE_BATCH) {
         await db.datasetChunk.createMany({
           data: chunks.slice(i, i + PRISMA_WRITE_BATCH).map((c) => ({
-            datasetId, version, column, kind: c.kind, chunk: c.chunk, count: c.count, data: c.data as Uint8Array<ArrayBuffer>,
+            datasetId, version, column: c.column, kind: c.kind, chunk: c.chunk, count: c.count, data: c.data as Uint8Array<ArrayBuffer>,
           })),
         });
       }
@@ -195,14 +199,16 @@ function sqliteContent(file: string): ContentRepo {
   return {
     readConcurrency: 1,
 
-    async writeColumn(datasetId, version, column, chunks) {
+    async writeChunks(datasetId, version, chunks) {
       const { writer } = await open();
       const insert = writer.prepare(`INSERT INTO "DatasetChunk" (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
       const runs = batches(chunks, SQLITE_TX_BYTES);
       for (let i = 0; i < runs.length; i++) {
-        if (i > 0) await nextTurn();
+        // Between the parts of a big column, others get a turn. A block of rows (a chunk of each
+        // column) goes in one go: yielding between its columns made uploads 40-80 ms slower.
+        if (i > 0 && runs[i][0].column === runs[i - 1][0].column) await nextTurn();
         await write(() => {
-          for (const c of runs[i]) insert.run(datasetId, version, column, c.kind, c.chunk, c.count, toBuffer(c.data));
+          for (const c of runs[i]) insert.run(datasetId, version, c.column, c.kind, c.chunk, c.count, toBuffer(c.data));
         });
       }
     },
@@ -279,7 +285,7 @@ function pgContent(url: string): ContentRepo {
   return {
     readConcurrency: POOL_SIZE,
 
-    async writeColumn(datasetId, version, column, chunks) {
+    async writeChunks(datasetId, version, chunks) {
       const client = await (await open()).connect();
       let failed: Error | undefined;
       try {
@@ -287,7 +293,7 @@ function pgContent(url: string): ContentRepo {
         // flushes the write-ahead log up to and including these rows.
         await client.query('BEGIN; SET LOCAL synchronous_commit = off');
         const copy = client.query(copyFrom(`COPY "DatasetChunk" (${COLUMNS}) FROM STDIN (FORMAT binary)`));
-        const rows = chunks.map((c) => [datasetId, version, column, c.kind, c.chunk, c.count, c.data]);
+        const rows = chunks.map((c) => [datasetId, version, c.column, c.kind, c.chunk, c.count, c.data]);
         await pipeline(Readable.from(binaryCopyPieces(rows)), copy);
         await client.query('COMMIT');
       } catch (err) {

@@ -28,11 +28,10 @@ export function blockWriter(store: TableStore) {
           written = [];
           return;
         }
-        for (let c = 0; c < block.columns.length; c++) {
-          const { kind, data } = block.columns[c];
-          await store.saveChunks(ds.id, ds.version, c, [{ kind, chunk: block.index, count: block.count, data }]);
-          (written[c] ??= [])[block.index] = kind;
-        }
+        // All the block's columns in one write (one transaction, or a few for a wide table).
+        const chunks = block.columns.map(({ kind, data }, column) => ({ column, kind, chunk: block.index, count: block.count, data }));
+        await store.saveChunks(ds.id, ds.version, chunks);
+        chunks.forEach(({ column, kind }) => ((written[column] ??= [])[block.index] = kind));
       } catch (err) {
         failure = err; // reported by plan(); later blocks are skipped
       } finally {

@@ -73,7 +73,7 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
      */
     async save(datasetId: string, version: number, columns: { index: number; column: Column; fromChunk?: number }[]): Promise<void> {
       for (const { index, column, fromChunk } of columns) {
-        await content.writeColumn(datasetId, version, index, encodeColumn(column, fromChunk));
+        await content.writeChunks(datasetId, version, encodeColumn(column, fromChunk).map((c) => ({ ...c, column: index })));
       }
     },
 
@@ -83,7 +83,7 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
      * database's unique-key error, having written nothing, and so removes nothing of the winner's.
      */
     async claimVersion(datasetId: string, version: number): Promise<void> {
-      await content.writeColumn(datasetId, version, CLAIM_COLUMN, [{ kind: 'claim', chunk: 0, count: 0, data: claimStamp() }]);
+      await content.writeChunks(datasetId, version, [{ column: CLAIM_COLUMN, kind: 'claim', chunk: 0, count: 0, data: claimStamp() }]);
     },
 
     /** When a version was claimed (ms since 1970), or null when it is not. */
@@ -92,8 +92,8 @@ export function tableStore(content: ContentRepo, cacheMb: number) {
       return held ? stampOf(held.data) : null;
     },
 
-    /** Writes chunks of one column as they are (blocks of a parse that is still running). */
-    saveChunks: content.writeColumn,
+    /** Writes chunks as they are (a block of rows of a parse that is still running, all its columns at once). */
+    saveChunks: content.writeChunks,
 
     /** Drops one stored column of a version. */
     dropColumn: content.deleteColumn,
