@@ -27,14 +27,14 @@ const PRISMA_WRITE_BATCH = 8;
 const SQLITE_TX_BYTES = 4 * 1024 * 1024;
 /** How long a SQLite write retries while another connection holds the write lock. */
 const BUSY_WAIT_MS = 10_000;
+/** Connections of the PostgreSQL content pool. */
+const POOL_SIZE = 4;
+
 /** A chunk and the column it belongs to. */
 export type ColumnChunk = EncodedChunk & { column: number };
 
 /** Where a chunk's bytes may go (a view of exactly `length` bytes), or null. */
 export type ChunkPlace = (kind: EncodedChunk['kind'], chunk: number, count: number, length: number) => Uint8Array | null;
-
-/** Connections of the PostgreSQL content pool. */
-const POOL_SIZE = 4;
 
 export interface ContentRepo {
   /**
