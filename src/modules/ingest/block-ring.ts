@@ -2,8 +2,9 @@
 // the parse goes on) are copied into one SharedArrayBuffer, made once per worker, instead of a new
 // buffer per block. Why: V8 counts every new buffer a thread makes or receives as memory outside
 // its heap, and starts a full garbage collection about every 64 MB of it. A 1M-row upload sends
-// about 72 MB of blocks; on their own buffers they cost each thread one or two more full
-// collections per upload (their marking took about a fifth of the server's CPU during uploads).
+// about 72 MB of blocks; on their own buffers they cost each thread about one more full collection
+// per upload (the marking for those collections, on V8's helper threads, took about a fifth of the
+// server's CPU during uploads).
 //
 // The worker takes regions in order and wraps around; the request thread says when it is done with
 // a region (stored or dropped) by setting that region's flag, and the worker frees regions from the

@@ -884,11 +884,6 @@ function scanRows(st: ScanState, pos: number, rows: number): number {
   return rows;
 }
 
-/**
- * Hands over rows [rows - CHUNK_ROWS, rows) of every column as they are now (copies: the scan goes
- * on writing its own arrays). A column still typed gives its values; one that later becomes text
- * makes these blocks stale, which the receiver sees by their kind.
- */
 /** Memory for one block's bytes (all its columns, one after another). */
 export type BlockMemory = (bytes: number) => { memory: Uint8Array; release?: () => void };
 
@@ -899,6 +894,11 @@ export function setBlockMemory(memory: BlockMemory | null): void {
   blockMemory = memory ?? ((bytes) => ({ memory: new Uint8Array(bytes) }));
 }
 
+/**
+ * Hands over rows [rows - CHUNK_ROWS, rows) of every column as they are now (copied into
+ * blockMemory: the scan goes on writing its own arrays). A column still typed gives its values; one
+ * that later becomes text makes these blocks stale, which the receiver sees by their kind.
+ */
 function emitBlock(st: ScanState, rows: number): void {
   const start = rows - CHUNK_ROWS;
   let bytes = 0;
