@@ -377,7 +377,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
           return {
             filename: `${base}.xlsx`,
             contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-            body: toXlsx(table, all),
+            body: await toXlsx(table, all),
           };
       }
     },

@@ -2,7 +2,7 @@
 // Text cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
 // return) get a leading ' in every format, since any of them may end up opened in Excel.
 // Numbers are written as numbers, so a negative number is not touched.
-import * as XLSX from 'xlsx';
+import type * as SheetJS from 'xlsx';
 import { cellValue, type Column, type Table } from '../../core/column.js';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -48,10 +48,12 @@ export function toJson(table: Table, rows: Int32Array): string {
 
 const EXCEL_EPOCH_DAYS = 25569; // 1970-01-01 as an Excel 1900-system serial
 
-export function toXlsx(table: Table, rows: Int32Array, sheetName = 'data'): Buffer {
+/** SheetJS adds about 10 MB to the process: it is loaded by the first XLSX download. */
+export async function toXlsx(table: Table, rows: Int32Array, sheetName = 'data'): Promise<Buffer> {
+  const XLSX: typeof SheetJS = await import('xlsx');
   // Cells are built directly so dates become real Excel dates (a serial with a date format),
   // free of any time zone conversion.
-  const sheet: XLSX.WorkSheet = {};
+  const sheet: SheetJS.WorkSheet = {};
   const cols = table.columns;
   cols.forEach((c, j) => {
     sheet[XLSX.utils.encode_cell({ r: 0, c: j })] = { t: 's', v: escapeFormula(c.name) };

@@ -6,7 +6,6 @@ import { AppError } from '../../errors.js';
 import { detectFormat } from './detect-format.js';
 import type { IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 import { ingestDelimited } from './parse-delimited.js';
-import { parseExcel } from './parse-excel.js';
 import { parseJson } from './parse-json.js';
 
 /** Rows shown by inspect. */
@@ -28,7 +27,8 @@ export async function ingestFile(bytes: Uint8Array, opts: IngestOptions): Promis
     case 'xlsx':
     case 'xls':
     case 'ods':
-      return parseExcel(bytes, format, opts);
+      // SheetJS (about 10 MB of a thread's memory) is loaded by the first spreadsheet.
+      return (await import('./parse-excel.js')).parseExcel(bytes, format, opts);
   }
 }
 

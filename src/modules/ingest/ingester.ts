@@ -2,8 +2,6 @@
 // middleware writes each piece into a sink), so nothing has to hold it whole before the parser
 // does. When the last piece is in, `ingest` or `inspect` says how to read it: the format check comes
 // back first (a 415 is answered in the request, and a big upload can answer 202 while it parses).
-import { detectFormat } from './detect-format.js';
-import { ingestFile, inspectFile } from './ingest.js';
 import type { DatasetFormat, IngestLimits, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
 
 export interface IngestJob<T> {
@@ -44,10 +42,20 @@ export interface ParseFunctions {
 }
 
 /**
+ * The parsers, loaded on first use: the app parses in the ingest worker, so the request thread never
+ * loads them (SheetJS and papaparse alone add about 17 MB to a thread's memory).
+ */
+const parsers = () => import('./ingest.js');
+const inThisThread: ParseFunctions = {
+  ingest: async (bytes, opts) => (await parsers()).ingestFile(bytes, opts),
+  inspect: async (bytes, opts) => (await parsers()).inspectFile(bytes, opts),
+};
+
+/**
  * Keeps the pieces, then parses in this thread once the whole file is in. For tests and benchmarks
  * (the app parses in the ingest worker); `parse` lets a test put in a parser that hangs or fails.
  */
-export function bufferedIngester(parse: ParseFunctions = { ingest: ingestFile, inspect: inspectFile }): Ingester {
+export function bufferedIngester(parse: ParseFunctions = inThisThread): Ingester {
   return {
     receive() {
       let chunks: Uint8Array[] | null = [];
@@ -59,7 +67,9 @@ export function bufferedIngester(parse: ParseFunctions = { ingest: ingestFile, i
       };
       const run = <T>(opts: IngestOptions, read: (bytes: Uint8Array, opts: IngestOptions) => Promise<T>): IngestJob<T> => {
         const bytes = whole();
-        const format = detectFormat(bytes, opts.filename, { delimiter: opts.delimiter, encoding: opts.encoding }).then((d) => d.format);
+        const format = import('./detect-format.js')
+          .then(({ detectFormat }) => detectFormat(bytes, opts.filename, { delimiter: opts.delimiter, encoding: opts.encoding }))
+          .then((d) => d.format);
         return settled({ format, result: format.then(() => read(bytes, opts)) });
       };
       return {
