@@ -78,6 +78,21 @@ describe('blocks stored while a background upload is parsed', () => {
       { id: CHUNK_ROWS, late: String(CHUNK_ROWS % 1000), empty: null, flag: CHUNK_ROWS % 3 === 0 },
     ]);
   });
+
+  test('when two uploads send blocks at the same time, then each stores exactly its own table', async () => {
+    // Their blocks share the ring and are given back out of order (two writers).
+    const one = csv({ id: (r) => String(r), city: (r) => `c${r % 13}` });
+    const two = csv({ id: (r) => String(2 * r + 1), city: (r) => `t${r % 7}` });
+    const [a, b] = await Promise.all([upload(app.app, user, one, 'one.csv'), upload(app.app, user, two, 'two.csv')]);
+    expect([a.status, b.status]).toEqual([202, 202]);
+    await app.datasets.idle();
+    for (const [res, bytes, name] of [[a, one, 'one.csv'], [b, two, 'two.csv']] as const) {
+      const expected = await ingestFile(new Uint8Array(bytes), { filename: name, header: true, limits: LIMITS });
+      const ds = await app.datasets.findReady(user.id, res.body.id);
+      const stored = await app.store.load(ds);
+      expect(stored.columns.map((c) => ({ ...c }))).toEqual(expected.table.columns.map((c) => ({ ...c })));
+    }
+  });
 });
 
 describe('reading a CSV while it arrives', () => {
