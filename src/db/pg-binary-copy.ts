@@ -83,9 +83,9 @@ export class BinaryCopyReader {
   private row: (Buffer | null)[] = [];
   private fieldsLeft = 0;
   private field: Buffer | null = null;
+  private filled = 0;
 
   constructor(private readonly target?: FieldTarget) {}
-  private filled = 0;
 
   /** Reads the next piece of the stream. */
   push(part: Buffer): void {
