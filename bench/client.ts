@@ -42,6 +42,13 @@ function compiledChild(): string {
   return childJs;
 }
 
+/**
+ * The C library settings the server runs with: large memory pages for big blocks, as `npm start`
+ * sets them (BENCH_SERVER_TUNABLES= runs without). Only the server gets them: pandas runs as its
+ * users run it (numpy asks for large pages for its own arrays).
+ */
+const SERVER_TUNABLES = process.env.BENCH_SERVER_TUNABLES ?? 'glibc.malloc.hugetlb=1';
+
 /** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {
   // The server runs the compiled app (server-child.ts): build it once if the sources are newer.
@@ -53,7 +60,7 @@ export async function startServer(env: Record<string, string>, nodeArgs: string[
   const app = fileURLToPath(new URL(fromSources ? '../src' : '../dist', import.meta.url));
   const child: ChildProcess = fork(fromSources ? CHILD : compiledChild(), [], {
     execArgv: fromSources ? ['--import', 'tsx', ...nodeArgs] : nodeArgs,
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', BENCH_APP: app, ...env },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', BENCH_APP: app, GLIBC_TUNABLES: SERVER_TUNABLES, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let nextId = 1;

@@ -145,7 +145,7 @@ function prismaContent(db: Db): ContentRepo {
 }
 
 interface SqliteConnection {
-  prepare(sql: string): { run(...args: unknown[]): unknown; all(...args: unknown[]): unknown[] };
+  prepare(sql: string): { run(...args: unknown[]): unknown; all(...args: unknown[]): unknown[]; iterate(...args: unknown[]): Iterable<unknown> };
   transaction<F extends (...args: any[]) => unknown>(fn: F): F;
   pragma(sql: string): unknown;
   close(): void;
@@ -213,12 +213,20 @@ function sqliteContent(file: string): ContentRepo {
       }
     },
 
-    async readColumn(datasetId, version, column) {
+    async readColumn(datasetId, version, column, place) {
       const { reader } = await open();
       const rows = reader
         .prepare(`SELECT "kind", "chunk", "count", "data" FROM "DatasetChunk" WHERE "datasetId" = ? AND "version" = ? AND "column" = ?`)
-        .all(datasetId, version, column) as { kind: EncodedChunk['kind']; chunk: number; count: number; data: Buffer }[];
-      return rows;
+        .iterate(datasetId, version, column) as Iterable<EncodedChunk>;
+      // One row at a time: a chunk copied to its place is dropped at once, so a column's blobs are
+      // never all held at the same time (less new memory to touch on a cold load).
+      const out: EncodedChunk[] = [];
+      for (const row of rows) {
+        const target = place?.(row.kind, row.chunk, row.count, row.data.byteLength);
+        if (target) target.set(row.data);
+        out.push(target ? { ...row, data: target } : row);
+      }
+      return out;
     },
 
     async deleteVersions(datasetId, keep) {

@@ -3,7 +3,7 @@
 // their meaning. Runs on the test database (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Column, Table } from '../../src/core/column.js';
-import { CHUNK_ROWS } from '../../src/core/column-codec.js';
+import { CHUNK_ROWS, chunkPlace, columnArray, decodeColumn } from '../../src/core/column-codec.js';
 import { createDb, type Db } from '../../src/db/client.js';
 import { contentRepo, type ContentRepo } from '../../src/db/content.repo.js';
 import type { DatasetRecord } from '../../src/db/datasets.repo.js';
@@ -108,6 +108,21 @@ describe.each([
     await w.deleteVersions(ds.id, null);
     expect(await r.readColumn(ds.id, 3, 0)).toEqual([]);
   });
+});
+
+test('the direct reader copies each chunk straight to the place it is given, and only those', async () => {
+  const table = makeTable();
+  const ds = await newDataset(table);
+  await tableStore(direct, 64).save(ds.id, 1, table.columns.map((column, index) => ({ index, column })));
+  for (const [index, expected] of table.columns.entries()) {
+    const array = columnArray(expected.type, ROWS);
+    const chunks = await direct.readColumn(ds.id, 1, index, (kind, chunk, count, length) => chunkPlace(array, kind, chunk, count, length));
+    const rows = chunks.filter((c) => c.kind !== 'dict');
+    expect(rows).toHaveLength(3);
+    for (const c of rows) expect(c.data.buffer).toBe(array.buffer);
+    for (const c of chunks.filter((c) => c.kind === 'dict')) expect(c.data.buffer).not.toBe(array.buffer);
+    expectSameTable({ rowCount: ROWS, columns: [decodeColumn(expected.name, expected.type, ROWS, chunks, array)] }, { rowCount: ROWS, columns: [expected] });
+  }
 });
 
 test('an id with quotes, a backslash and a semicolon reads as nothing, on both paths', async () => {
