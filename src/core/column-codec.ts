@@ -1,13 +1,39 @@
 // Stored form of a column: chunks of rows as raw little-endian typed-array bytes (loaded back
 // without parsing), and a string column's dictionary as JSON chunks.
+//
+// Each chunk of rows is stored in the narrowest form that keeps every value exactly, chosen chunk
+// by chunk: whole numbers in 1 or 4 bytes, dates in 4 (days), codes in 1 or 2 bytes while the
+// dictionary is small. The benchmark's 1M-row table takes 48 MB instead of 72 MB: less to write
+// and less to read back. Chunks stored before this have the full-width kinds ('values', 'codes')
+// and read back as before.
 import type { Column, ColumnType } from './column.js';
 import { sharedFloat64, sharedInt32 } from './parallel/shared-arrays.js';
 
 export const CHUNK_ROWS = 65_536;
 export const DICT_CHUNK_ENTRIES = 65_536;
 
+/**
+ * How a chunk of a value column is stored. 'values': Float64, as in memory. 'int32' / 'int8':
+ * whole numbers, the type's smallest number marking a missing value. 'days32': dates at midnight
+ * UTC as days since 1970, missing marked the same way.
+ */
+export type ValueKind = 'values' | 'int32' | 'int8' | 'days32';
+/** How a chunk of a text column's codes is stored: Int32, or Uint16 / Uint8 with the largest number marking a missing value. */
+export type CodeKind = 'codes' | 'codes16' | 'codes8';
+/** A stored chunk of rows. */
+export type RowKind = ValueKind | CodeKind;
 /** 'claim': the row a change writes first to own a new version (table-store's claimVersion). */
-export type ChunkKind = 'values' | 'codes' | 'dict' | 'claim';
+export type ChunkKind = RowKind | 'dict' | 'claim';
+
+const VALUE_KINDS: readonly string[] = ['values', 'int32', 'int8', 'days32'] satisfies ValueKind[];
+const CODE_KINDS: readonly string[] = ['codes', 'codes16', 'codes8'] satisfies CodeKind[];
+const BYTES: Record<RowKind, number> = { values: 8, int32: 4, int8: 1, days32: 4, codes: 4, codes16: 2, codes8: 1 };
+
+const DAY_MS = 86_400_000;
+const MISSING_INT32 = -0x80000000;
+const MISSING_INT8 = -128;
+const MISSING_CODE16 = 0xffff;
+const MISSING_CODE8 = 0xff;
 
 export interface EncodedChunk {
   kind: ChunkKind;
@@ -16,12 +42,137 @@ export interface EncodedChunk {
   data: Uint8Array;
 }
 
-function bytesOf(view: Float64Array | Int32Array): Uint8Array {
-  // A copy on an ArrayBuffer of its own: the stored bytes must not alias the live table (which may
-  // sit on a SharedArrayBuffer, and the database drivers take plain buffers).
-  const out = new Uint8Array(view.byteLength);
-  out.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-  return out;
+/** Whether a stored chunk of this kind holds rows of a column of this type. */
+export function rowKindFits(kind: string, type: ColumnType): boolean {
+  return (type === 'string' ? CODE_KINDS : VALUE_KINDS).includes(kind);
+}
+
+/** Bytes of a chunk of `count` rows stored as `kind`. */
+export function rowKindBytes(kind: RowKind, count: number): number {
+  return BYTES[kind] * count;
+}
+
+/** The narrowest kind that keeps every value of `part` exactly (NaN as missing, -0 as -0). */
+export function valueKindOf(part: Float64Array): ValueKind {
+  let whole = true;
+  let small = true;
+  let days = true;
+  for (let i = 0; i < part.length; i++) {
+    const v = part[i];
+    if (v !== v) continue;
+    // -0 has no place in an integer form.
+    if (v === 0 && 1 / v < 0) return 'values';
+    if (whole && ((v | 0) !== v || v === MISSING_INT32)) whole = false;
+    if (small && !(v > MISSING_INT8 && v <= 127)) small = false;
+    if (days) {
+      const d = v / DAY_MS;
+      if ((d | 0) !== d || d === MISSING_INT32 || d * DAY_MS !== v) days = false;
+    }
+    if (!whole && !days) return 'values';
+  }
+  return whole ? (small ? 'int8' : 'int32') : 'days32';
+}
+
+/** The narrowest kind that holds the codes of `part` (-1 is missing). */
+export function codeKindOf(part: Int32Array): CodeKind {
+  let max = -1;
+  for (let i = 0; i < part.length; i++) if (part[i] > max) max = part[i];
+  return max < MISSING_CODE8 ? 'codes8' : max < MISSING_CODE16 ? 'codes16' : 'codes';
+}
+
+/**
+ * The narrowest kind for a chunk of a text column's codes (`text`) or of a value column. Told, not
+ * guessed from the array: a typed array made in another realm (a worker's message, a test's VM
+ * context) is no `instanceof Int32Array` here.
+ */
+export function rowKindOf(part: Float64Array | Int32Array, text: boolean): RowKind {
+  return text ? codeKindOf(part as Int32Array) : valueKindOf(part as Float64Array);
+}
+
+/** Writes `part` as `kind` into `out` (exactly rowKindBytes(kind, part.length) bytes, at any offset). */
+export function writeRows(part: Float64Array | Int32Array, kind: RowKind, out: Uint8Array): void {
+  if (kind === 'values' || kind === 'codes') {
+    out.set(new Uint8Array(part.buffer, part.byteOffset, part.byteLength));
+    return;
+  }
+  if (out.byteOffset % BYTES[kind] !== 0) {
+    // A typed view needs an aligned offset: write into a buffer of its own, then copy.
+    const aligned = new Uint8Array(out.byteLength);
+    writeRows(part, kind, aligned);
+    out.set(aligned);
+    return;
+  }
+  const n = part.length;
+  switch (kind) {
+    case 'int32': {
+      const o = new Int32Array(out.buffer, out.byteOffset, n);
+      for (let i = 0; i < n; i++) o[i] = part[i] === part[i] ? part[i] : MISSING_INT32;
+      break;
+    }
+    case 'int8': {
+      const o = new Int8Array(out.buffer, out.byteOffset, n);
+      for (let i = 0; i < n; i++) o[i] = part[i] === part[i] ? part[i] : MISSING_INT8;
+      break;
+    }
+    case 'days32': {
+      const o = new Int32Array(out.buffer, out.byteOffset, n);
+      for (let i = 0; i < n; i++) o[i] = part[i] === part[i] ? part[i] / DAY_MS : MISSING_INT32;
+      break;
+    }
+    case 'codes16': {
+      const o = new Uint16Array(out.buffer, out.byteOffset, n);
+      for (let i = 0; i < n; i++) o[i] = part[i] < 0 ? MISSING_CODE16 : part[i];
+      break;
+    }
+    case 'codes8': {
+      const o = new Uint8Array(out.buffer, out.byteOffset, n);
+      for (let i = 0; i < n; i++) o[i] = part[i] < 0 ? MISSING_CODE8 : part[i];
+      break;
+    }
+  }
+}
+
+/**
+ * Reads `count` rows stored as `kind` from `data` (at any offset) into `into` from row `at` on, front
+ * to back: a chunk that chunkPlace put at the end of its rows' place is widened where it lies.
+ */
+function readRows(kind: RowKind, data: Uint8Array, count: number, into: Float64Array | Int32Array, at: number): void {
+  // A typed view needs an aligned offset (a copy, not `slice`, which on a Buffer is a view).
+  const bytes = data.byteOffset % BYTES[kind] === 0 ? data : new Uint8Array(data);
+  const { buffer, byteOffset } = bytes;
+  switch (kind) {
+    case 'values':
+      into.set(new Float64Array(buffer, byteOffset, count), at);
+      break;
+    case 'codes':
+      into.set(new Int32Array(buffer, byteOffset, count), at);
+      break;
+    case 'int32': {
+      const src = new Int32Array(buffer, byteOffset, count);
+      for (let i = 0; i < count; i++) into[at + i] = src[i] === MISSING_INT32 ? NaN : src[i];
+      break;
+    }
+    case 'int8': {
+      const src = new Int8Array(buffer, byteOffset, count);
+      for (let i = 0; i < count; i++) into[at + i] = src[i] === MISSING_INT8 ? NaN : src[i];
+      break;
+    }
+    case 'days32': {
+      const src = new Int32Array(buffer, byteOffset, count);
+      for (let i = 0; i < count; i++) into[at + i] = src[i] === MISSING_INT32 ? NaN : src[i] * DAY_MS;
+      break;
+    }
+    case 'codes16': {
+      const src = new Uint16Array(buffer, byteOffset, count);
+      for (let i = 0; i < count; i++) into[at + i] = src[i] === MISSING_CODE16 ? -1 : src[i];
+      break;
+    }
+    case 'codes8': {
+      const src = new Uint8Array(buffer, byteOffset, count);
+      for (let i = 0; i < count; i++) into[at + i] = src[i] === MISSING_CODE8 ? -1 : src[i];
+      break;
+    }
+  }
 }
 
 /** The column's chunks; `fromChunk` skips the first row chunks (stored already, as blocks of a parse). */
@@ -31,7 +182,12 @@ export function encodeColumn(col: Column, fromChunk = 0): EncodedChunk[] {
   for (let i = fromChunk, start = fromChunk * CHUNK_ROWS; start < rows; start += CHUNK_ROWS, i++) {
     const end = Math.min(rows, start + CHUNK_ROWS);
     const part = col.type === 'string' ? col.codes.subarray(start, end) : col.values.subarray(start, end);
-    out.push({ kind: col.type === 'string' ? 'codes' : 'values', chunk: i, count: end - start, data: bytesOf(part) });
+    const kind = rowKindOf(part, col.type === 'string');
+    // Bytes of their own: the stored bytes must not alias the live table (which may sit on a
+    // SharedArrayBuffer, and the database drivers take plain buffers).
+    const data = new Uint8Array(rowKindBytes(kind, part.length));
+    writeRows(part, kind, data);
+    out.push({ kind, chunk: i, count: end - start, data });
   }
   if (col.type === 'string') {
     const encoder = new TextEncoder();
@@ -53,38 +209,36 @@ export function columnArray(type: ColumnType, rowCount: number): ColumnArray {
 /**
  * Where a stored chunk's bytes belong in the column's array (a view of exactly `length` bytes), so
  * a reader can copy them straight there; null for a chunk that does not go there (a dictionary, or
- * one that does not fit: decodeColumn then says what is wrong).
+ * one that does not fit). A narrower chunk goes at the end of its rows' place: decodeColumn then
+ * widens it where it lies, front to back (value i is read before value i is written, and the bytes
+ * written never reach a value not yet read). So a cold load touches no memory but the column's.
  */
 export function chunkPlace(array: ColumnArray, kind: ChunkKind, chunk: number, count: number, length: number): Uint8Array | null {
-  const expected = array instanceof Int32Array ? 'codes' : 'values';
+  const size = array.BYTES_PER_ELEMENT;
   const start = chunk * CHUNK_ROWS;
-  if (kind !== expected || length !== count * array.BYTES_PER_ELEMENT || start + count > array.length) return null;
-  return new Uint8Array(array.buffer, start * array.BYTES_PER_ELEMENT, length);
+  if (!rowKindFits(kind, size === 4 ? 'string' : 'number') || length !== rowKindBytes(kind as RowKind, count) || start + count > array.length) return null;
+  return new Uint8Array(array.buffer, array.byteOffset + (start + count) * size - length, length);
 }
 
 /**
  * Rebuilds a column from its chunks (any order) in `array` (a new one by default). Chunks a reader
- * already placed there (chunkPlace) are not copied again. A chunk's bytes may sit at any offset (a
- * small one read from PostgreSQL lives in Node's shared buffer pool): unaligned ones are copied
- * first (`new Uint8Array`, not `slice`, which on a Buffer is a view).
+ * already placed there (chunkPlace) are widened where they lie, or left as they are. A chunk's bytes
+ * may sit at any offset (a small one read from PostgreSQL lives in Node's shared buffer pool).
  */
 export function decodeColumn(name: string, type: ColumnType, rowCount: number, chunks: EncodedChunk[], array = columnArray(type, rowCount)): Column {
-  const byKind = (kind: ChunkKind) => chunks.filter((c) => c.kind === kind).sort((a, b) => a.chunk - b.chunk);
   const size = array.BYTES_PER_ELEMENT;
   let offset = 0;
-  for (const c of byKind(type === 'string' ? 'codes' : 'values')) {
-    const inPlace = c.data.buffer === array.buffer && c.data.byteOffset === offset * size;
-    if (!inPlace) {
-      const aligned = c.data.byteOffset % size === 0 ? c.data : new Uint8Array(c.data);
-      const part = type === 'string' ? new Int32Array(aligned.buffer, aligned.byteOffset, c.count) : new Float64Array(aligned.buffer, aligned.byteOffset, c.count);
-      array.set(part, offset);
-    }
+  for (const c of chunks.filter((c) => rowKindFits(c.kind, type)).sort((a, b) => a.chunk - b.chunk)) {
+    const placed = c.data.buffer === array.buffer && c.data.byteOffset === array.byteOffset + (offset + c.count) * size - c.data.byteLength;
+    if (!placed || (c.kind !== 'values' && c.kind !== 'codes')) readRows(c.kind as RowKind, c.data, c.count, array, offset);
     offset += c.count;
   }
   if (type !== 'string') return { name, type, values: array as Float64Array };
   const dict: string[] = [];
   const decoder = new TextDecoder();
-  for (const c of byKind('dict')) for (const s of JSON.parse(decoder.decode(c.data)) as string[]) dict.push(s);
+  for (const c of chunks.filter((c) => c.kind === 'dict').sort((a, b) => a.chunk - b.chunk)) {
+    for (const s of JSON.parse(decoder.decode(c.data)) as string[]) dict.push(s);
+  }
   return { name, type, codes: array as Int32Array, dict };
 }
 

@@ -1,10 +1,11 @@
 // Stores the blocks of rows a background parse hands over while it runs (ColumnBlock), so storing
 // overlaps parsing instead of following it. Blocks wait until the dataset record exists, then are
 // written one after another. When the parse ends, `plan` says for each column how many of its
-// leading chunks are already right: a block is right when its kind is the column's final kind (a
-// column that turned out to be text later has stale 'values' blocks: they are dropped and the
+// leading chunks are already right: a block is right when its kind fits the column's final type (a
+// column that turned out to be text later has stale blocks of values: they are dropped and the
 // column is written whole).
 import type { Column } from '../../core/column.js';
+import { rowKindFits, type RowKind } from '../../core/column-codec.js';
 import type { ColumnBlock } from '../ingest/ingest.types.js';
 import type { TableStore } from './table-store.js';
 
@@ -12,7 +13,7 @@ export function blockWriter(store: TableStore) {
   let target: { id: string; version: number } | null = null;
   const waiting: (ColumnBlock | null)[] = [];
   /** Per column, the kind of each block written so far (block i is chunk i). */
-  let written: ('values' | 'codes')[][] = [];
+  let written: RowKind[][] = [];
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown = null;
   let closed = false;
@@ -67,9 +68,8 @@ export function blockWriter(store: TableStore) {
       const from: number[] = [];
       for (let c = 0; c < columns.length; c++) {
         const kinds = written[c] ?? [];
-        const kind = columns[c].type === 'string' ? 'codes' : 'values';
         let n = 0;
-        while (n < kinds.length && kinds[n] === kind) n++;
+        while (n < kinds.length && kinds[n] !== undefined && rowKindFits(kinds[n], columns[c].type)) n++;
         if (n < kinds.length) {
           await store.dropColumn(ds.id, ds.version, c);
           n = 0;

@@ -27,7 +27,7 @@ import { PROGRESS_EVERY_ROWS } from './csv-scanner.js';
 import { classifiedValue, classifyText, dateMs, daysFromCivil, isStringKinds, K_BOOLEAN, K_DATE, K_DATETIME, K_DECIMAL_COMMA,
   K_INTEGER, K_NUMBER, K_STRING, typeOfKinds } from './infer-value.js';
 import type { ColumnBlock, ColumnMeta, IngestLimits } from './ingest.types.js';
-import { CHUNK_ROWS } from '../../core/column-codec.js';
+import { CHUNK_ROWS, rowKindBytes, rowKindOf, writeRows, type RowKind } from '../../core/column-codec.js';
 import { isMissingText, MISSING_MARKERS, trimCell } from './missing-markers.js';
 
 const QUOTE = 34;
@@ -895,24 +895,32 @@ export function setBlockMemory(memory: BlockMemory | null): void {
 }
 
 /**
- * Hands over rows [rows - CHUNK_ROWS, rows) of every column as they are now (copied into
- * blockMemory: the scan goes on writing its own arrays). A column still typed gives its values; one
- * that later becomes text makes these blocks stale, which the receiver sees by their kind.
+ * Hands over rows [rows - CHUNK_ROWS, rows) of every column as they are now, in their stored form
+ * (written into blockMemory: the scan goes on writing its own arrays). A column still typed gives
+ * its values; one that later becomes text makes these blocks stale, which the receiver sees by
+ * their kind.
  */
 function emitBlock(st: ScanState, rows: number): void {
   const start = rows - CHUNK_ROWS;
+  const parts: (Float64Array | Int32Array)[] = [];
+  const kinds: RowKind[] = [];
   let bytes = 0;
-  for (let c = 0; c < st.width; c++) bytes += CHUNK_ROWS * (st.isString[c] === 1 ? 4 : 8);
+  for (let c = 0; c < st.width; c++) {
+    const text = st.isString[c] === 1;
+    const part = text ? st.codes[c].subarray(start, rows) : st.vals[c].subarray(start, rows);
+    const kind = rowKindOf(part, text);
+    parts.push(part);
+    kinds.push(kind);
+    bytes += rowKindBytes(kind, CHUNK_ROWS);
+  }
   const { memory, release } = blockMemory(bytes);
   const columns: ColumnBlock['columns'] = [];
   let at = 0;
   for (let c = 0; c < st.width; c++) {
-    const src = st.isString[c] === 1 ? st.codes[c] : st.vals[c];
-    const size = CHUNK_ROWS * src.BYTES_PER_ELEMENT;
-    const data = memory.subarray(at, at + size);
-    data.set(new Uint8Array(src.buffer, src.byteOffset + start * src.BYTES_PER_ELEMENT, size));
-    columns.push({ kind: st.isString[c] === 1 ? 'codes' : 'values', data });
-    at += size;
+    const data = memory.subarray(at, at + rowKindBytes(kinds[c], CHUNK_ROWS));
+    writeRows(parts[c], kinds[c], data);
+    columns.push({ kind: kinds[c], data });
+    at += data.byteLength;
   }
   st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns, ...(release ? { release } : {}) });
 }

@@ -1,5 +1,6 @@
 // What the ingest layer takes and gives back. Parsers turn bytes into a typed columnar Table.
 import type { ColumnType, Table } from '../../core/column.js';
+import type { RowKind } from '../../core/column-codec.js';
 
 export const DATASET_FORMATS = ['csv', 'tsv', 'json', 'ndjson', 'xlsx', 'xls', 'ods'] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
@@ -37,13 +38,13 @@ export interface IngestOptions {
 
 /**
  * Rows [index·count, (index+1)·count) of every column, in the stored chunk form (column-codec.ts):
- * a typed column's Float64 values or a text column's Int32 codes, as raw bytes. A block is right
- * for a column when its kind is still the column's kind in the result ('codes' for text).
+ * a typed column's values or a text column's codes, as raw bytes. A block is right for a column
+ * when its kind still fits the column's type in the result (rowKindFits).
  */
 export interface ColumnBlock {
   index: number;
   count: number;
-  columns: { kind: 'values' | 'codes'; data: Uint8Array }[];
+  columns: { kind: RowKind; data: Uint8Array }[];
   /**
    * Set when the bytes sit in memory that is used again (the ingest worker's ring, block-ring.ts):
    * whoever drops or stores the block calls it once, after the last use of the bytes.
