@@ -141,7 +141,7 @@ describe('narrow chunk kinds', () => {
     expect(chunks.every((c) => c.data.buffer === array.buffer)).toBe(true);
     const out = decodeColumn('x', 'number', values.length, chunks, array);
     expect(out.type !== 'string' && out.values).toBe(array);
-    expect(firstDifference(array, values)).toBe(-1);
+    expect(firstDifference(array as Float64Array, values)).toBe(-1);
 
     const codes = Int32Array.from({ length: 2 * CHUNK_ROWS + 9 }, (_, i) => (i % 11 === 0 ? -1 : i < CHUNK_ROWS ? i % 200 : i % 60_000));
     const dict = Array.from({ length: 60_000 }, (_, i) => `v${i}`);

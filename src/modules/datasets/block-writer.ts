@@ -69,7 +69,7 @@ export function blockWriter(store: TableStore) {
       for (let c = 0; c < columns.length; c++) {
         const kinds = written[c] ?? [];
         let n = 0;
-        while (n < kinds.length && kinds[n] !== undefined && rowKindFits(kinds[n], columns[c].type)) n++;
+        while (n < kinds.length && rowKindFits(kinds[n], columns[c].type)) n++;
         if (n < kinds.length) {
           await store.dropColumn(ds.id, ds.version, c);
           n = 0;
