@@ -1,7 +1,7 @@
 // Hostile input through HTTP: every bad file or request gets the contract's error (never a 500),
 // nothing leaks or pollutes, and the server keeps serving.
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -221,6 +221,18 @@ describe('content checks', () => {
     const res = await upload(statlas.app, user, bad, 'bad.xlsx');
     expectError(res, 422, 'PARSE_ERROR');
   });
+
+  // SheetJS's reader loops without end on these (found by tests/fuzz): the V8 fatal error that
+  // follows takes down the whole process, so they must never reach it.
+  test.each([['sibling links that lead back', 'cfb-sibling-cycle.xls'], ['a sector chain that loops', 'cfb-sector-cycle.xls']])(
+    'an xls whose container has %s → 422 at once, and the server goes on',
+    async (_label, name) => {
+      const bytes = readFileSync(new URL(`../fixtures/sheetjs-crashers/${name}`, import.meta.url));
+      expectError(await upload(statlas.app, user, bytes, name), 422, 'PARSE_ERROR');
+      expectError(await upload(statlas.app, user, bytes, name, {}, '/api/v1/datasets/inspect'), 422, 'PARSE_ERROR');
+      await healthy();
+    },
+  );
 
   test('a truncated or corrupt xls → 422 (or 415)', async () => {
     const good = xlsOf([['a', 'b'], ...Array.from({ length: 300 }, (_, i) => [i, `v${i}`])]);

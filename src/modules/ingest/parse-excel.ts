@@ -13,6 +13,7 @@ import * as XLSX from 'xlsx';
 import { AppError } from '../../errors.js';
 import type { IngestOptions, IngestResult, SheetInfo } from './ingest.types.js';
 import { TableBuilder } from './table-builder.js';
+import { cfbProblem } from './cfb-check.js';
 import { checkZip } from './zip-guard.js';
 
 const DAY_MS = 86_400_000;
@@ -62,6 +63,8 @@ export function parseExcel(bytes: Uint8Array, format: ExcelFormat, opts: IngestO
 
 /** A CFB file holds an xls workbook only when it has a Workbook (BIFF8) or Book (BIFF5) stream. */
 function checkLegacyContainer(buffer: Buffer): void {
+  // Before SheetJS: some damage sends its reader into a loop that ends the whole process.
+  if (cfbProblem(buffer)) throw AppError.parse('The spreadsheet is damaged and cannot be read.');
   let cfb: unknown;
   try {
     cfb = XLSX.CFB.read(buffer, { type: 'buffer' });
