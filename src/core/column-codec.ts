@@ -216,6 +216,7 @@ export function columnArray(type: ColumnType, rowCount: number): ColumnArray {
 export function chunkPlace(array: ColumnArray, kind: ChunkKind, chunk: number, count: number, length: number): Uint8Array | null {
   const size = array.BYTES_PER_ELEMENT;
   const start = chunk * CHUNK_ROWS;
+  // The element size tells codes (Int32) from values (Float64), whatever realm made the array.
   if (!rowKindFits(kind, size === 4 ? 'string' : 'number') || length !== rowKindBytes(kind as RowKind, count) || start + count > array.length) return null;
   return new Uint8Array(array.buffer, array.byteOffset + (start + count) * size - length, length);
 }

@@ -81,10 +81,10 @@ export function cfbProblem(file: Buffer): string | null {
     const size = int32At(dir, at + 120);
     if (type !== STORAGE_ROOT && size >= BIG_STREAM && start >= 0) {
       const seen = new Set<number>();
+      // nextSector gives FREE_SECTOR where the table has no sector: the chain ends there.
       for (let j = start; j >= 0; j = nextSector(j)) {
         if (seen.has(j)) return 'a chain of its sectors loops';
         seen.add(j);
-        if (!sector(tableSectors[Math.floor((j * 4) / sectorBytes)])) break;
       }
     }
   }
