@@ -32,10 +32,10 @@ const ERROR_WHEN: Record<ErrorCode, string> = {
   CONFLICT: 'The resource is not in a state that allows this (for example, the dataset is still processing).',
   FILE_TOO_LARGE: 'The upload or body is over a size limit (MAX_UPLOAD_MB, 1 MB for JSON, or the row/column/cell limits).',
   UNSUPPORTED_FILE_TYPE: 'The file is none of the accepted formats.',
-  PARSE_ERROR: 'The file has a supported type but cannot be read. `details` says where it broke.',
+  PARSE_ERROR: 'The file has a supported type but cannot be read (or a spreadsheet took too long to read). `details` says where it broke.',
   RATE_LIMITED: 'Too many requests. Wait for the number of seconds in `Retry-After`.',
   INTERNAL: 'Something went wrong on the server. The body never holds a stack trace.',
-  UNAVAILABLE: 'The database cannot be reached.',
+  UNAVAILABLE: 'The database cannot be reached. For an upload, also: the file reader had to restart before this file was read; nothing was saved, so send the file again.',
 };
 
 /** Codes every route can answer with: failures of the server or of the database. */

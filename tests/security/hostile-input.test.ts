@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp, type StatlasApp } from '../../src/app.js';
+import { setSpreadsheetTimeLimit } from '../../src/modules/ingest/ingest-pool.js';
 import { loadConfig } from '../../src/config.js';
 import { expectError, signUp, startTestApp, upload, uploadReady, type TestUser } from '../helpers/test-app.js';
 import { zipOf } from '../helpers/zip.js';
@@ -233,6 +234,35 @@ describe('content checks', () => {
       await healthy();
     },
   );
+
+  // This one sends SheetJS into a loop that never ends (no memory grows, so nothing crashes): the
+  // parse's time limit stops the worker. An upload that waited behind it is asked to send again.
+  test('an xls that keeps SheetJS busy for ever → 422 after the time limit; an upload queued behind it → 503; then all is well', async () => {
+    const bytes = readFileSync(new URL('../fixtures/sheetjs-crashers/formula-length-hang.xls', import.meta.url));
+    setSpreadsheetTimeLimit(1500);
+    try {
+      await uploadReady(statlas.app, user, 'a\n1\n', 'first.csv'); // the worker is up and waiting
+      const started = Date.now();
+      const hung = upload(statlas.app, user, bytes, 'hang.xls').then((res) => res);
+      await new Promise((r) => setTimeout(r, 300));
+      const queued = await upload(statlas.app, user, 'a,b\n1,2\n', 'queued.csv');
+      const res = await hung;
+      expectError(res, 422, 'PARSE_ERROR');
+      expect(res.body.error.message).toMatch(/too long/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expectError(queued, 503, 'UNAVAILABLE');
+      expect(queued.body.error.message).toMatch(/upload the file again/);
+
+      expectError(await upload(statlas.app, user, bytes, 'hang.xls', {}, '/api/v1/datasets/inspect'), 422, 'PARSE_ERROR');
+      const again = await uploadReady(statlas.app, user, 'a,b\n1,2\n', 'again.csv');
+      expect(again.rowCount).toBe(1);
+      const list = await request(statlas.app).get('/api/v1/datasets?limit=100').set(user.auth);
+      expect(list.body.data.filter((d: { status: string }) => d.status !== 'ready')).toEqual([]);
+      await healthy();
+    } finally {
+      setSpreadsheetTimeLimit();
+    }
+  });
 
   test('a truncated or corrupt xls → 422 (or 415)', async () => {
     const good = xlsOf([['a', 'b'], ...Array.from({ length: 300 }, (_, i) => [i, `v${i}`])]);

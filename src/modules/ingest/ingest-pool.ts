@@ -9,6 +9,11 @@
 // while (spare-buffer.ts). Otherwise, and past the announced size, pieces are copied into batches of
 // about a megabyte, each batch transferred. A piece that owns its whole ArrayBuffer and is big enough
 // is transferred as it is: the caller's buffer is detached then (its length becomes 0).
+//
+// A spreadsheet parse has a time limit. SheetJS runs synchronously in the worker, and some damaged
+// files send it into a loop that never ends (tests/fixtures/sheetjs-crashers): every later upload
+// would wait behind it. Past the limit the worker is stopped, that upload gets a 422, and the uploads
+// it held get a 503 (send it again); the next upload starts a fresh worker.
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../core/module-worker.js';
 import { AppError } from '../../errors.js';
@@ -21,6 +26,13 @@ import { spareBuffer } from './spare-buffer.js';
 
 /** Pieces are gathered into messages of about this size (or the worker told of that much more). */
 const BATCH_BYTES = 1024 * 1024;
+/**
+ * A spreadsheet parse may take this long plus SPREADSHEET_MS_PER_MB per MB of file. SheetJS reads
+ * 4-8 MB a second here (a 24 MB xlsx in 5.8 s, a 12.5 MB xls in 1.5 s): about ten times that.
+ */
+const SPREADSHEET_BASE_MS = 10_000;
+const SPREADSHEET_MS_PER_MB = 2_000;
+const SPREADSHEETS: ReadonlySet<DatasetFormat> = new Set(['xlsx', 'xls', 'ods']);
 /** The shared buffer of the last upload of announced size, kept for the next one. */
 const sharedBuffers = spareBuffer((size) => new SharedArrayBuffer(size));
 
@@ -31,6 +43,12 @@ interface Pending {
   onBlock?: (block: ColumnBlock | null) => void;
   /** Lets go of the worker for this upload (once), and of its shared buffer. */
   letGo: () => void;
+  /** The file's size (for a spreadsheet's time limit). */
+  bytes: number;
+  /** Stops the worker if a spreadsheet parse runs past its limit (set once the format is known). */
+  timer?: NodeJS.Timeout;
+  /** This parse ran past its limit: the worker was stopped because of it. */
+  overran?: boolean;
 }
 
 interface Deferred<T> {
@@ -67,6 +85,13 @@ export function ingestInWorker(bytes: Uint8Array, opts: IngestOptions, onProgres
   return sink.ingest({ ...opts, onProgress }).result;
 }
 
+let spreadsheetBaseMs = SPREADSHEET_BASE_MS;
+
+/** The time limit of a spreadsheet parse, before its per-MB part (tests); no argument restores it. */
+export function setSpreadsheetTimeLimit(ms = SPREADSHEET_BASE_MS): void {
+  spreadsheetBaseMs = ms;
+}
+
 /** Stops the worker (server shutdown, tests). Uploads in it fail; the next one starts a new worker. */
 export async function stopIngestWorker(): Promise<void> {
   const w = worker;
@@ -80,6 +105,7 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
   let state: 'open' | 'ended' | 'aborted' = 'open';
   let batch: Uint8Array[] = [];
   let batched = 0;
+  let received = 0;
   // The upload's shared buffer while pieces still fit in it, how much of it is written, and how
   // much the worker was told of.
   const sharedBuf = sizeHint > 0 ? sharedBuffers.take(sizeHint) : null;
@@ -124,9 +150,9 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
     if (state !== 'open') throw new Error('This upload was already read or dropped.');
     state = 'ended';
     flush();
-    const job: Pending = { format: deferred(), result: deferred(), onProgress: opts.onProgress, onBlock: opts.onBlock, letGo: parsed };
+    const job: Pending = { format: deferred(), result: deferred(), onProgress: opts.onProgress, onBlock: opts.onBlock, letGo: parsed, bytes: received };
     if (worker !== w) {
-      const gone = new Error('The ingest worker stopped.');
+      const gone = workerStopped();
       job.format.reject(gone);
       job.result.reject(gone);
     } else {
@@ -149,6 +175,7 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
   return {
     write(chunk) {
       if (state !== 'open' || chunk.length === 0) return;
+      received += chunk.length;
       if (shared) {
         if (written + chunk.length <= shared.length) {
           shared.set(chunk, written);
@@ -210,10 +237,33 @@ function start(): Worker {
   const w = startModuleWorker(import.meta.url, 'ingest-worker', { workerData: data });
   const reader = new RingReader(data.ring);
   ring = reader;
-  w.on('message', (reply: WorkerReply) => onReply(reply, reader));
+  w.on('message', (reply: WorkerReply) => onReply(w, reply, reader));
   w.on('error', (err) => onDeath(w, err));
-  w.on('exit', (code) => onDeath(w, new Error(`The ingest worker stopped (exit code ${code}).`)));
+  w.on('exit', () => onDeath(w, null));
   return w;
+}
+
+/** What an upload gets when the worker stopped before its file was read (not the file's fault). */
+function workerStopped(): AppError {
+  return new AppError('UNAVAILABLE', 'The file reader had to restart before this file was read. Nothing was saved. Please upload the file again.');
+}
+
+function tooSlow(): AppError {
+  return AppError.parse(
+    'Reading this spreadsheet took too long, so it was stopped. The file may be damaged: open it in a spreadsheet program, save it again and upload it again.',
+  );
+}
+
+/** Starts a spreadsheet parse's time limit: past it, the worker is stopped (onDeath answers the jobs). */
+function limitTime(w: Worker, job: Pending, format: DatasetFormat): void {
+  if (!SPREADSHEETS.has(format)) return;
+  const ms = spreadsheetBaseMs + (SPREADSHEET_MS_PER_MB * job.bytes) / (1024 * 1024);
+  job.timer = setTimeout(() => {
+    job.overran = true;
+    void w.terminate();
+  }, ms);
+  // The worker holds the process open while it parses; the limit alone need not.
+  job.timer.unref();
 }
 
 function fromWorker(error: WorkerError): Error {
@@ -232,7 +282,7 @@ function receivedBlock(block: Extract<WorkerReply, { type: 'block' }>['block'], 
   };
 }
 
-function onReply(reply: WorkerReply, reader: RingReader): void {
+function onReply(w: Worker, reply: WorkerReply, reader: RingReader): void {
   const job = pending.get(reply.id);
   if (reply.type === 'block') {
     const block = receivedBlock(reply.block, reader);
@@ -243,6 +293,7 @@ function onReply(reply: WorkerReply, reader: RingReader): void {
   if (!job) return;
   switch (reply.type) {
     case 'format':
+      limitTime(w, job, reply.format);
       job.format.resolve(reply.format);
       return;
     case 'progress':
@@ -265,18 +316,24 @@ function onReply(reply: WorkerReply, reader: RingReader): void {
 
 function settle(id: number, job: Pending, fn: () => void): void {
   pending.delete(id);
+  clearTimeout(job.timer);
   job.letGo();
   fn();
 }
 
-function onDeath(w: Worker, err: Error): void {
+/** The worker crashed (err) or stopped (null): its uploads fail, and the next one starts a fresh worker. */
+function onDeath(w: Worker, err: Error | null): void {
   if (worker !== w) return;
   worker = null; // the next upload starts a fresh one (its sinks no longer count here)
   open = 0;
   const jobs = [...pending.values()];
   pending.clear();
   for (const job of jobs) {
-    job.format.reject(err);
-    job.result.reject(err);
+    clearTimeout(job.timer);
+    // A crash is a fault of ours (500, logged). When stopped, the parse that ran too long is the
+    // file's fault; the others only waited behind it.
+    const answer = err ?? (job.overran ? tooSlow() : workerStopped());
+    job.format.reject(answer);
+    job.result.reject(answer);
   }
 }
