@@ -77,7 +77,30 @@ export function valueKindOf(part: Float64Array): ValueKind {
 export function codeKindOf(part: Int32Array): CodeKind {
   let max = -1;
   for (let i = 0; i < part.length; i++) if (part[i] > max) max = part[i];
-  return max < MISSING_CODE8 ? 'codes8' : max < MISSING_CODE16 ? 'codes16' : 'codes';
+  return codeKindForSize(max + 1);
+}
+
+/** The narrowest kind for codes that are all below `size` (a dictionary's size: no look at the codes). */
+export function codeKindForSize(size: number): CodeKind {
+  return size <= MISSING_CODE8 ? 'codes8' : size <= MISSING_CODE16 ? 'codes16' : 'codes';
+}
+
+/**
+ * The narrowest kind for values known to be whole numbers (never -0) or missing: only their range
+ * is looked at. `days`: they are dates at midnight (ms), stored as days.
+ */
+export function wholeKindOf(part: Float64Array, days: boolean): ValueKind {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < part.length; i++) {
+    const v = part[i];
+    // NaN (missing) fails both tests.
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (days) return lo / DAY_MS > MISSING_INT32 && hi / DAY_MS < 2 ** 31 ? 'days32' : 'values';
+  if (lo > MISSING_INT8 && hi <= 127) return 'int8';
+  return lo > MISSING_INT32 && hi < 2 ** 31 ? 'int32' : 'values';
 }
 
 /**
@@ -102,33 +125,36 @@ export function writeRows(part: Float64Array | Int32Array, kind: RowKind, out: U
     out.set(aligned);
     return;
   }
+  // One loop per source type: a loop that saw both Float64Array and Int32Array runs slower.
+  if (kind === 'codes16' || kind === 'codes8') writeCodes(part as Int32Array, kind, out);
+  else writeValues(part as Float64Array, kind, out);
+}
+
+function writeValues(part: Float64Array, kind: 'int32' | 'int8' | 'days32', out: Uint8Array): void {
   const n = part.length;
-  switch (kind) {
-    case 'int32': {
-      const o = new Int32Array(out.buffer, out.byteOffset, n);
-      for (let i = 0; i < n; i++) o[i] = part[i] === part[i] ? part[i] : MISSING_INT32;
-      break;
+  if (kind === 'int8') {
+    const o = new Int8Array(out.buffer, out.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const v = part[i];
+      o[i] = v === v ? v : MISSING_INT8;
     }
-    case 'int8': {
-      const o = new Int8Array(out.buffer, out.byteOffset, n);
-      for (let i = 0; i < n; i++) o[i] = part[i] === part[i] ? part[i] : MISSING_INT8;
-      break;
-    }
-    case 'days32': {
-      const o = new Int32Array(out.buffer, out.byteOffset, n);
-      for (let i = 0; i < n; i++) o[i] = part[i] === part[i] ? part[i] / DAY_MS : MISSING_INT32;
-      break;
-    }
-    case 'codes16': {
-      const o = new Uint16Array(out.buffer, out.byteOffset, n);
-      for (let i = 0; i < n; i++) o[i] = part[i] < 0 ? MISSING_CODE16 : part[i];
-      break;
-    }
-    case 'codes8': {
-      const o = new Uint8Array(out.buffer, out.byteOffset, n);
-      for (let i = 0; i < n; i++) o[i] = part[i] < 0 ? MISSING_CODE8 : part[i];
-      break;
-    }
+    return;
+  }
+  const o = new Int32Array(out.buffer, out.byteOffset, n);
+  const div = kind === 'days32' ? DAY_MS : 1;
+  for (let i = 0; i < n; i++) {
+    const v = part[i];
+    o[i] = v === v ? v / div : MISSING_INT32;
+  }
+}
+
+function writeCodes(part: Int32Array, kind: 'codes16' | 'codes8', out: Uint8Array): void {
+  const n = part.length;
+  const o = kind === 'codes16' ? new Uint16Array(out.buffer, out.byteOffset, n) : new Uint8Array(out.buffer, out.byteOffset, n);
+  const missing = kind === 'codes16' ? MISSING_CODE16 : MISSING_CODE8;
+  for (let i = 0; i < n; i++) {
+    const c = part[i];
+    o[i] = c < 0 ? missing : c;
   }
 }
 

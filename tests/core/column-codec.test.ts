@@ -4,7 +4,7 @@
 // belong in the array gets no place there.
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { CHUNK_ROWS, chunkPlace, codeKindOf, columnArray, decodeColumn, encodeColumn, valueKindOf } from '../../src/core/column-codec.js';
+import { CHUNK_ROWS, chunkPlace, codeKindForSize, codeKindOf, columnArray, decodeColumn, encodeColumn, valueKindOf, wholeKindOf } from '../../src/core/column-codec.js';
 import type { Column } from '../../src/core/column.js';
 
 const ROWS = 2 * CHUNK_ROWS + 777;
@@ -79,6 +79,26 @@ describe('narrow chunk kinds', () => {
     expect(codeKindOf(Int32Array.of(255))).toBe('codes16');
     expect(codeKindOf(Int32Array.of(65_534, -1))).toBe('codes16');
     expect(codeKindOf(Int32Array.of(65_535))).toBe('codes');
+  });
+
+  // The scan knows a column holds only whole numbers or dates: only the range is checked then.
+  test('kinds told by what the values are: whole numbers and dates by their range, codes by the dictionary size', () => {
+    expect(wholeKindOf(Float64Array.of(1, 0, NaN, 127, -127), false)).toBe('int8');
+    expect(wholeKindOf(Float64Array.of(NaN, NaN), false)).toBe('int8');
+    expect(wholeKindOf(Float64Array.of(5, -128), false)).toBe('int32');
+    expect(wholeKindOf(Float64Array.of(128), false)).toBe('int32');
+    expect(wholeKindOf(Float64Array.of(2 ** 31 - 1, -(2 ** 31) + 1, NaN), false)).toBe('int32');
+    expect(wholeKindOf(Float64Array.of(-(2 ** 31)), false)).toBe('values');
+    expect(wholeKindOf(Float64Array.of(2 ** 31), false)).toBe('values');
+    expect(wholeKindOf(Float64Array.of(Date.UTC(9999, 11, 31), Date.UTC(-2000, 0, 1), NaN), true)).toBe('days32');
+    expect(wholeKindOf(Float64Array.of((2 ** 31 - 1) * DAY), true)).toBe('days32');
+    expect(wholeKindOf(Float64Array.of(2 ** 31 * DAY), true)).toBe('values');
+    expect(wholeKindOf(Float64Array.of(-(2 ** 31) * DAY), true)).toBe('values');
+    expect(codeKindForSize(0)).toBe('codes8');
+    expect(codeKindForSize(255)).toBe('codes8'); // codes 0-254; 255 marks a missing one
+    expect(codeKindForSize(256)).toBe('codes16');
+    expect(codeKindForSize(65_535)).toBe('codes16');
+    expect(codeKindForSize(65_536)).toBe('codes');
   });
 
   test('a chunk of each kind, stored and read back, is bit for bit the column (chunks of mixed kinds in one column)', () => {

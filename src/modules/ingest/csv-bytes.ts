@@ -27,7 +27,7 @@ import { PROGRESS_EVERY_ROWS } from './csv-scanner.js';
 import { classifiedValue, classifyText, dateMs, daysFromCivil, isStringKinds, K_BOOLEAN, K_DATE, K_DATETIME, K_DECIMAL_COMMA,
   K_INTEGER, K_NUMBER, K_STRING, typeOfKinds } from './infer-value.js';
 import type { ColumnBlock, ColumnMeta, IngestLimits } from './ingest.types.js';
-import { CHUNK_ROWS, rowKindBytes, rowKindOf, writeRows, type RowKind } from '../../core/column-codec.js';
+import { CHUNK_ROWS, codeKindForSize, rowKindBytes, wholeKindOf, writeRows, type RowKind } from '../../core/column-codec.js';
 import { isMissingText, MISSING_MARKERS, trimCell } from './missing-markers.js';
 
 const QUOTE = 34;
@@ -908,7 +908,7 @@ function emitBlock(st: ScanState, rows: number): void {
   for (let c = 0; c < st.width; c++) {
     const text = st.isString[c] === 1;
     const part = text ? st.codes[c].subarray(start, rows) : st.vals[c].subarray(start, rows);
-    const kind = rowKindOf(part, text);
+    const kind = text ? codeKindForSize(st.dicts[c]!.strings.length) : blockValueKind(st.kinds[c], part as Float64Array);
     parts.push(part);
     kinds.push(kind);
     bytes += rowKindBytes(kind, CHUNK_ROWS);
@@ -923,6 +923,18 @@ function emitBlock(st: ScanState, rows: number): void {
     at += data.byteLength;
   }
   st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns, ...(release ? { release } : {}) });
+}
+
+/**
+ * The stored kind of a block of a value column, from what the scan knows of its cells (its kind
+ * bits) rather than from a look at every value: integers and booleans are whole numbers (never -0)
+ * and dates are at midnight, so only their range decides; anything with decimals stays 'values'
+ * (a chunk of '2.0's could be narrower, but it is rare and still exact as it is).
+ */
+function blockValueKind(kinds: number, part: Float64Array): RowKind {
+  if (kinds === 0 || kinds === K_BOOLEAN || kinds === K_INTEGER) return wholeKindOf(part, false);
+  if (kinds === K_DATE) return wholeKindOf(part, true);
+  return 'values';
 }
 
 /** A quoted field at pos (its opening quote): stores the cell, returns the position after the field. */
