@@ -162,7 +162,7 @@ function writeCodes(part: Int32Array, kind: 'codes16' | 'codes8', out: Uint8Arra
  * Reads `count` rows stored as `kind` from `data` (at any offset) into `into` from row `at` on, front
  * to back: a chunk that chunkPlace put at the end of its rows' place is widened where it lies.
  */
-function readRows(kind: RowKind, data: Uint8Array, count: number, into: Float64Array | Int32Array, at: number): void {
+export function readRows(kind: RowKind, data: Uint8Array, count: number, into: Float64Array | Int32Array, at: number): void {
   // A typed view needs an aligned offset (a copy, not `slice`, which on a Buffer is a view).
   const bytes = data.byteOffset % BYTES[kind] === 0 ? data : new Uint8Array(data);
   const { buffer, byteOffset } = bytes;

@@ -8,6 +8,7 @@ import type { DatasetRecord, DatasetsRepo } from '../../db/datasets.repo.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
 import type { ReceivedFile } from '../../http/upload.js';
 import { AppError, type ParseLocation } from '../../errors.js';
+import { blockDistinct, type BlockDistinct } from '../ingest/block-distinct.js';
 import type { IngestJob } from '../ingest/ingester.js';
 import type { ColumnBlock, IngestLimits, IngestOptions, IngestResult, InspectResult } from '../ingest/ingest.types.js';
 import { blockWriter, type BlockWriter } from './block-writer.js';
@@ -150,6 +151,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     job: IngestJob<IngestResult>,
     progress: { report: (f: number) => void },
     blocks: BlockWriter,
+    distinct: BlockDistinct,
   ): Promise<void> {
     let lastWrite = 0;
     let current = 0;
@@ -168,6 +170,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     try {
       blocks.start(ds);
       const result = await job.result;
+      distinct.complete(result);
       const fromChunks = await blocks.plan(result.table.columns);
       const ready = await storeContent(ds, result, (f) => report(PARSE_SHARE + f * (1 - PARSE_SHARE)), fromChunks);
       // Deleted (or failed) while we worked: drop what was written.
@@ -209,11 +212,17 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       const filename = safeFilename(file.originalname);
       const inBackground = file.size > opts.asyncBytes;
       const progress = { report: (_f: number) => {} };
-      // A background parse hands over blocks of rows as it goes: they are stored while it runs.
+      // A background parse hands over blocks of rows as it goes: they are stored while it runs, and
+      // their distinct values counted here (the worker has enough to do).
       const blocks = blockWriter(store);
+      const distinct = blockDistinct();
+      const onBlock = (b: ColumnBlock | null) => {
+        distinct.add(b);
+        blocks.add(b);
+      };
       const job = file.sink.ingest({
         ...ingestOptions(filename, fields, opts.limits),
-        ...(inBackground ? { onProgress: (f: number) => progress.report(f), onBlock: (b: ColumnBlock | null) => blocks.add(b) } : {}),
+        ...(inBackground ? { onProgress: (f: number) => progress.report(f), onBlock, distinctFromBlocks: true } : {}),
       });
       // When the upload fails here, blocks that came (and any still coming) are let go.
       const orDropBlocks = <T>(step: Promise<T>) => step.catch(async (err: unknown) => {
@@ -245,7 +254,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       }
 
       const ds = await orDropBlocks(repo.create(base));
-      const work = ingestInBackground(ds, job, progress, blocks).finally(() => background.delete(work));
+      const work = ingestInBackground(ds, job, progress, blocks, distinct).finally(() => background.delete(work));
       background.add(work);
       return { status: 202, dataset: datasetView(ds) };
     },

@@ -21,6 +21,7 @@
 import { Buffer } from 'node:buffer';
 import { presentValues, type Column, type Table } from '../../core/column.js';
 import { countDistinct } from '../../core/stats/distinct.js';
+import { countingScale, distinctScaled } from '../../core/stats/scaled-distinct.js';
 import { AppError } from '../../errors.js';
 import { uniqueColumnNames } from './column-names.js';
 import { PROGRESS_EVERY_ROWS } from './csv-scanner.js';
@@ -77,7 +78,12 @@ export interface ByteScanInput {
   onProgress?: (fraction: number) => void;
   /** Gets each full block of CHUNK_ROWS rows as soon as it is read (see ColumnBlock). */
   onBlock?: (block: ColumnBlock) => void;
+  /** The receiver of the blocks counts the typed columns' distinct values (IngestOptions.distinctFromBlocks). */
+  distinctFromBlocks?: boolean;
 }
+
+/** What a scan gives: the table, its metadata, and with distinctFromBlocks the scale of each column's count. */
+export type ByteScanResult = { table: Table; columns: ColumnMeta[]; scales?: number[] };
 
 // ---- scratch (typed arrays: writing a double into them allocates nothing) ----
 /** The value of the cell last classified by classifyBytes / slowKind. */
@@ -464,7 +470,7 @@ const EMPTY_F64 = new Float64Array(0);
 const EMPTY_I32 = new Int32Array(0);
 
 /** Scans delimited UTF-8 bytes into a typed table; throws ByteScanUnsure where the text path must decide. */
-export function scanDelimitedBytes(input: ByteScanInput): { table: Table; columns: ColumnMeta[] } {
+export function scanDelimitedBytes(input: ByteScanInput): ByteScanResult {
   const scan = new GrowingScan(input, input.bytes.length);
   scan.advance(input.bytes, input.bytes.length, true);
   return scan.finish();
@@ -486,10 +492,11 @@ export class GrowingScan {
     if (input.delimiter.length !== 1 || input.delimiter.charCodeAt(0) >= 0x80) throw new ByteScanUnsure('delimiter');
   }
 
-  /** Sets where progress and blocks go from now on. */
-  listen(onProgress: ByteScanInput['onProgress'], onBlock: ByteScanInput['onBlock']): void {
+  /** Sets where progress and blocks go from now on, and who counts distinct values. */
+  listen(onProgress: ByteScanInput['onProgress'], onBlock: ByteScanInput['onBlock'], distinctFromBlocks = false): void {
     this.input.onProgress = onProgress;
     this.input.onBlock = onBlock;
+    this.input.distinctFromBlocks = distinctFromBlocks;
     if (this.st) {
       this.st.progress = onProgress;
       this.st.onBlock = onBlock;
@@ -520,9 +527,10 @@ export class GrowingScan {
     }
   }
 
-  finish(): { table: Table; columns: ColumnMeta[] } {
+  finish(): ByteScanResult {
     if (!this.st) throw new ByteScanUnsure('no record');
-    return finish(this.st, this.rows, this.input.header ? this.header : null);
+    const leftToReceiver = this.input.distinctFromBlocks === true && this.input.onBlock !== undefined;
+    return finish(this.st, this.rows, this.input.header ? this.header : null, leftToReceiver);
   }
 
   /** Reads the first record and sets the scan up; false when that record is not complete yet. */
@@ -922,7 +930,9 @@ function emitBlock(st: ScanState, rows: number): void {
     columns.push({ kind: kinds[c], data });
     at += data.byteLength;
   }
-  st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns, ...(release ? { release } : {}) });
+  // What the receiver needs to count distinct values as blocks come (see block-distinct.ts).
+  const scales = Array.from(st.kinds, (k, c) => countingScale(typeOfKinds(k), st.scales[c]));
+  st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns, scales, expectedRows: st.cap, ...(release ? { release } : {}) });
 }
 
 /**
@@ -1081,8 +1091,11 @@ function grow(st: ScanState, rows: number): void {
   st.cap = size;
 }
 
-/** The table and column metadata, as TableBuilder.finish gives them. */
-function finish(st: ScanState, rows: number, rawHeader: string[] | null): { table: Table; columns: ColumnMeta[] } {
+/**
+ * The table and column metadata, as TableBuilder.finish gives them. `leftToReceiver`: the distinct
+ * values of typed columns that had blocks are counted by the blocks' receiver (-1 here), at `scales`.
+ */
+function finish(st: ScanState, rows: number, rawHeader: string[] | null, leftToReceiver: boolean): ByteScanResult {
   const names = uniqueColumnNames(rawHeader ?? new Array<null>(st.width).fill(null));
   const columns: Column[] = [];
   const meta: ColumnMeta[] = [];
@@ -1101,69 +1114,19 @@ function finish(st: ScanState, rows: number, rawHeader: string[] | null): { tabl
     } else {
       const values = fit(st.vals[c], rows);
       columns.push({ name, type, values });
-      const scale = type === 'date' ? -1 : type === 'number' ? st.scales[c] : 0;
-      distinct = distinctScaled(values, scale);
-      if (distinct < 0) distinct = countDistinct(presentValues(values));
+      if (leftToReceiver && rows >= CHUNK_ROWS) {
+        distinct = -1;
+      } else {
+        distinct = distinctScaled(values, countingScale(type, st.scales[c]));
+        if (distinct < 0) distinct = countDistinct(presentValues(values));
+      }
     }
     meta.push({ name, type, nullCount: st.nulls[c], distinctCount: distinct });
   }
   byteScanStats.scans++;
-  return { table: { rowCount: rows, columns }, columns: meta };
-}
-
-/** Largest integer range counted with a bitmap (bits: 4 MB), whatever the row count. */
-const BITMAP_BITS = 1 << 25;
-/** ...or this many bits per value (16 bytes: twice the column, and only while counting). */
-const BITMAP_BITS_PER_VALUE = 128;
-
-/**
- * Distinct non-missing values counted exactly through integers, or -1 when that does not apply.
- * Each value v maps to r = round(v·10^scale) (dates: days, scale -1), kept only when r/10^scale gives
- * v back: then r determines v, so distinct r are distinct values. Quantities, ids, dates, booleans and
- * prices or amounts with a few decimals have a small range of r: a bitmap (one bit per r) counts them
- * in one pass, where a hash table sized for every row (countDistinct) misses the cache on each value
- * (a 4-decimal amount column of 1M rows: about 25 ms against 40-140 ms). The bitmap grows (at least
- * doubling) as values fall outside it; past the range limit the caller hashes.
- */
-function distinctScaled(values: Float64Array, scale: number): number {
-  const n = values.length;
-  const mul = scale < 0 ? 1 / 86_400_000 : POW10[scale];
-  const div = scale < 0 ? 86_400_000 : POW10[scale];
-  const limit = Math.min(Math.max(BITMAP_BITS, BITMAP_BITS_PER_VALUE * n), 2 ** 31);
-  // The bitmap covers r in [lo, lo + 32·words.length); empty at first. lo only ever moves by whole
-  // words, so growing copies words.
-  let lo = 0;
-  let words = new Int32Array(0);
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (v !== v) continue;
-    const r = Math.round(v * mul);
-    if ((scale < 0 ? r * div : r / div) !== v) return -1;
-    let at = r - lo;
-    if (at < 0 || at >= 32 * words.length) {
-      if (r < -(2 ** 52) || r > 2 ** 52) return -1; // r - lo stays exact below that
-      const empty = words.length === 0;
-      const hi = lo + 32 * words.length - 1;
-      const needed = empty ? 1 : Math.max(hi, r) - Math.min(lo, r) + 1;
-      if (needed > limit) return -1;
-      const size = Math.ceil(Math.min(limit, Math.max(needed, 2 * 32 * words.length, 8192)) / 32);
-      const grown = new Int32Array(size);
-      // Room on the side the value came from (both sides for the first value).
-      const shift = empty ? 0 : r < lo ? grown.length - words.length : 0;
-      if (!empty) grown.set(words, shift);
-      lo = empty ? r - 32 * (size >> 1) : lo - 32 * shift;
-      words = grown;
-      at = r - lo;
-    }
-    const w = at >>> 5;
-    const bit = 1 << (at & 31);
-    if ((words[w] & bit) === 0) {
-      words[w] |= bit;
-      count++;
-    }
-  }
-  return count;
+  const table = { rowCount: rows, columns };
+  if (!leftToReceiver) return { table, columns: meta };
+  return { table, columns: meta, scales: columns.map((col, c) => countingScale(col.type, st.scales[c])) };
 }
 
 /**

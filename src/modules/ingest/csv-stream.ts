@@ -66,7 +66,7 @@ export class GrowingCsv {
     const onBlock = opts.onBlock;
     // Blocks nobody asked for stay here until the upload lets go of them (dropBlocks).
     if (onBlock) for (const block of this.early.splice(0)) onBlock(block);
-    scan.listen(opts.onProgress, onBlock ?? undefined);
+    scan.listen(opts.onProgress, onBlock ?? undefined, opts.distinctFromBlocks);
     let parsed: ReturnType<GrowingScan['finish']>;
     try {
       scan.advance(bytes, bytes.length, true);

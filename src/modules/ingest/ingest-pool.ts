@@ -158,8 +158,8 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
     } else {
       pending.set(id, job);
       // Functions cannot cross to the worker: only the plain options go.
-      const { filename, sheet, delimiter, encoding, header, limits } = opts;
-      const plain = { filename, sheet, delimiter, encoding, header, limits: { ...limits } };
+      const { filename, sheet, delimiter, encoding, header, limits, distinctFromBlocks } = opts;
+      const plain = { filename, sheet, delimiter, encoding, header, limits: { ...limits }, distinctFromBlocks };
       send({ type: 'end', id, opts: plain, mode, blocks: opts.onBlock !== undefined });
     }
     return settled({ format: job.format.promise, result: job.result.promise as Promise<T> });
@@ -278,6 +278,8 @@ function receivedBlock(block: Extract<WorkerReply, { type: 'block' }>['block'], 
     index: block.index,
     count: block.count,
     columns: block.columns.map((c) => ({ kind: c.kind, data: reader.view(c.offset, c.length) })),
+    scales: block.scales,
+    expectedRows: block.expectedRows,
     release: () => reader.release(seq),
   };
 }

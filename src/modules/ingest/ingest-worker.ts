@@ -35,7 +35,7 @@ export type PlainOptions = Omit<IngestOptions, 'onProgress' | 'onBlock'>;
 export type WorkerError = { code?: AppError['code']; message: string; details?: Record<string, unknown> };
 
 /** A block whose bytes sit in the ring (block-ring.ts): where each column's bytes are in it. */
-export interface RingBlock {
+export interface RingBlock extends Pick<ColumnBlock, 'scales' | 'expectedRows'> {
   index: number;
   count: number;
   ring: number;
@@ -82,15 +82,15 @@ if (ring) {
 
 /** A block as it is sent: by its place in the ring, or on its own buffer (transferred). */
 function blockReply(id: number, block: ColumnBlock): { reply: WorkerReply; transfer: ArrayBuffer[] } {
-  const { index, count, columns } = block;
+  const { index, count, columns, scales, expectedRows } = block;
   const seq = ring && columns.length > 0 ? ring.seqOf(columns[0].data) : null;
   ring?.count(seq !== null);
   if (ring && seq !== null) {
     const inRing = columns.map((c) => ({ kind: c.kind, offset: ring.offsetOf(c.data), length: c.data.byteLength }));
-    return { reply: { id, type: 'block', block: { index, count, ring: seq, columns: inRing } }, transfer: [] };
+    return { reply: { id, type: 'block', block: { index, count, ring: seq, columns: inRing, scales, expectedRows } }, transfer: [] };
   }
   const transfer = [...new Set(columns.map((c) => c.data.buffer as ArrayBuffer))];
-  return { reply: { id, type: 'block', block: { index, count, columns } }, transfer };
+  return { reply: { id, type: 'block', block: { index, count, columns, scales, expectedRows } }, transfer };
 }
 
 // ---- assembling an upload ----

@@ -34,6 +34,12 @@ export interface IngestOptions {
    * started again another way): the result is then the only truth.
    */
   onBlock?: (block: ColumnBlock | null) => void;
+  /**
+   * With onBlock: the receiver counts the distinct values of typed columns from the blocks (and the
+   * rows after the last one), on its own thread while the parse goes on (block-distinct.ts). Where
+   * it does, the result's distinctCount is -1 and `scales` says at which scale to count.
+   */
+  distinctFromBlocks?: boolean;
 }
 
 /**
@@ -45,6 +51,10 @@ export interface ColumnBlock {
   index: number;
   count: number;
   columns: { kind: RowKind; data: Uint8Array }[];
+  /** Per column, the scale its distinct values are counted at so far (scaled-distinct.ts); CSV scan only. */
+  scales?: number[];
+  /** The parse's guess of the file's rows (sets the counting's range limit); CSV scan only. */
+  expectedRows?: number;
   /**
    * Set when the bytes sit in memory that is used again (the ingest worker's ring, block-ring.ts):
    * whoever drops or stores the block calls it once, after the last use of the bytes.
@@ -71,6 +81,8 @@ export interface IngestResult {
   sheets: SheetInfo[] | null;
   table: Table;
   columns: ColumnMeta[];
+  /** With distinctFromBlocks: per column, the scale to count its distinct values at (the rest is -1). */
+  scales?: number[];
 }
 
 export interface InspectResult {

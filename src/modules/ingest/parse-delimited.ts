@@ -8,7 +8,7 @@
 //   gives the exact error, or the table.
 import { Buffer } from 'node:buffer';
 import { AppError } from '../../errors.js';
-import { ByteScanUnsure, byteScanStats, scanDelimitedBytes } from './csv-bytes.js';
+import { ByteScanUnsure, byteScanStats, scanDelimitedBytes, type ByteScanResult } from './csv-bytes.js';
 import { scanDelimitedText } from './csv-scanner.js';
 import { decodeText, detectEncoding, isValidUtf8 } from './decode-text.js';
 import type { CellSink, ColumnMeta, DatasetFormat, Encoding, IngestOptions, IngestResult } from './ingest.types.js';
@@ -37,10 +37,10 @@ export function ingestDelimited(bytes: Uint8Array, opts: IngestOptions, format: 
   const onProgress = report && ((f: number) => {
     if (f > reported) report((reported = f));
   });
-  let parsed: { table: Table; columns: ColumnMeta[] };
+  let parsed: ByteScanResult;
   try {
     parsed = scanDelimitedBytes({ bytes: utf8, start, delimiter, header: opts.header, limits: opts.limits, decimalComma,
-      capacity, onProgress, onBlock: opts.onBlock ?? undefined });
+      capacity, onProgress, onBlock: opts.onBlock ?? undefined, distinctFromBlocks: opts.distinctFromBlocks });
   } catch (err) {
     if (!(err instanceof ByteScanUnsure)) throw err;
     byteScanStats.fallbacks++;

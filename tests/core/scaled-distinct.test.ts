@@ -1,0 +1,61 @@
+// Distinct values counted through integers (core/stats/scaled-distinct.ts): the count of a column
+// fed in pieces (a parse's blocks) is the count of the whole, and both are the number of different
+// values (a JS Set is the reference), or the counter says it cannot count them exactly.
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { distinctScaled, ScaledDistinct } from '../../src/core/stats/scaled-distinct.js';
+
+const DAY = 86_400_000;
+
+/** Different non-missing values, -0 and 0 being one (as pandas counts them). */
+function reference(values: number[]): number {
+  return new Set(values.filter((v) => v === v).map((v) => v + 0)).size;
+}
+
+describe('counting distinct values through integers', () => {
+  test('a few cases: decimals, dates in days, missing values, values that cannot be counted this way', () => {
+    expect(distinctScaled(Float64Array.of(1.25, 1.5, 1.25, NaN, -0.75), 2)).toBe(3);
+    expect(distinctScaled(Float64Array.of(0, -0, NaN, NaN), 0)).toBe(1);
+    expect(distinctScaled(Float64Array.of(NaN), 0)).toBe(0);
+    expect(distinctScaled(Float64Array.of(3 * DAY, -40 * DAY, 3 * DAY), -1)).toBe(2);
+    // More decimals than the scale: r/10^scale does not give the value back.
+    expect(distinctScaled(Float64Array.of(1.25, 1.255), 2)).toBe(-1);
+    // A range wider than the bitmap may cover for so few rows.
+    expect(distinctScaled(Float64Array.of(0, 2 ** 40), 0)).toBe(-1);
+  });
+
+  test('fed in pieces, the count is the whole column\'s, and the number of different values', () => {
+    const scaleAndValues = fc.integer({ min: -1, max: 4 }).chain((scale) => {
+      const unit = scale < 0 ? DAY : 10 ** -scale;
+      const value = fc.oneof(
+        fc.integer({ min: -5000, max: 5000 }).map((k) => (scale < 0 ? k * DAY : Number((k * unit).toFixed(scale)))),
+        fc.constant(NaN),
+      );
+      return fc.tuple(fc.constant(scale), fc.array(value, { maxLength: 400 }), fc.array(fc.nat(400), { maxLength: 5 }));
+    });
+    fc.assert(
+      fc.property(scaleAndValues, ([scale, values, cuts]) => {
+        const all = Float64Array.from(values);
+        const whole = distinctScaled(all, scale);
+        const counter = new ScaledDistinct(scale, values.length);
+        let from = 0;
+        let ok = true;
+        for (const cut of [...cuts.map((c) => Math.min(c, values.length)).sort((a, b) => a - b), values.length]) {
+          ok = counter.add(all.subarray(from, Math.max(from, cut))) && ok;
+          from = Math.max(from, cut);
+        }
+        expect(ok).toBe(whole >= 0);
+        if (ok) expect(counter.count).toBe(whole);
+        if (whole >= 0) expect(whole).toBe(reference(values));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a counter that could not count stays so (the caller counts another way)', () => {
+    const counter = new ScaledDistinct(0, 10);
+    expect(counter.add(Float64Array.of(1, 2))).toBe(true);
+    expect(counter.add(Float64Array.of(2.5))).toBe(false);
+    expect(counter.add(Float64Array.of(3))).toBe(false);
+  });
+});
