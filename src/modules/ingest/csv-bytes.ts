@@ -296,9 +296,9 @@ function classifyBytes(buf: Buffer, s: number, e: number, dc: boolean): number {
       const y = (buf[s] - 48) * 1000 + (buf[s + 1] - 48) * 100 + (buf[s + 2] - 48) * 10 + (buf[s + 3] - 48);
       const mo = (buf[s + 5] - 48) * 10 + (buf[s + 6] - 48);
       const d = (buf[s + 8] - 48) * 10 + (buf[s + 9] - 48);
-      const ms = calendarMs(y, mo, d);
-      if (ms !== ms) return 0;
-      NUM[0] = ms;
+      const days = calendarDays(y, mo, d);
+      if (days !== days) return 0;
+      NUM[0] = days * DAY_MS;
       return K_DATE;
     }
     if (e - s >= 19 && (buf[s + 10] === 84 || buf[s + 10] === 32)) return isoDateTimeBytes(buf, s, e);
@@ -334,25 +334,36 @@ for (let k = 0; k < TABLE_YEARS * 12; k++) {
 }
 const DAY_MS = 86_400_000;
 
-/** Epoch ms of the ISO date YYYY-MM-DD at s when a field ends right after it, else NaN. */
-function isoDateAt(buf: Buffer, s: number, n: number, stop: Uint8Array): number {
+/**
+ * Whether an ISO date YYYY-MM-DD is at s and the field ends right after it: its epoch ms go to
+ * NUM[0]. Not returned: a number of ms returned from a call is boxed (a heap object per date cell),
+ * and the scan loop's value, which it joined, was then boxed for every number cell too (77 MB of
+ * garbage per million rows of the benchmark's file).
+ */
+function isoDateAt(buf: Buffer, s: number, n: number, stop: Uint8Array): boolean {
   const e = s + 10;
-  if (e > n || (e < n && stop[buf[e]] === 0) || buf[s + 4] !== 45 || buf[s + 7] !== 45) return NaN;
+  if (e > n || (e < n && stop[buf[e]] === 0) || buf[s + 4] !== 45 || buf[s + 7] !== 45) return false;
   const m1 = buf[s + 5] - 48;
   const m2 = buf[s + 6] - 48;
   const d1 = buf[s + 8] - 48;
   const d2 = buf[s + 9] - 48;
-  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return NaN;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
   const y = (buf[s] - 48) * 1000 + (buf[s + 1] - 48) * 100 + (buf[s + 2] - 48) * 10 + (buf[s + 3] - 48);
-  return calendarMs(y, m1 * 10 + m2, d1 * 10 + d2);
+  const days = calendarDays(y, m1 * 10 + m2, d1 * 10 + d2);
+  NUM[0] = days * DAY_MS;
+  return days === days;
 }
 
-/** dateMs through the month table where it covers the year. */
-function calendarMs(y: number, m: number, d: number): number {
-  if (y < TABLE_FROM || y >= TABLE_FROM + TABLE_YEARS || m < 1 || m > 12) return dateMs(y, m, d);
+/**
+ * Days since 1970 of a valid calendar date (else NaN), through the month table where it covers the
+ * year. Days, not ms: a whole number this small comes back from a call as is, where a number of ms
+ * would be boxed (one heap object per date cell).
+ */
+function calendarDays(y: number, m: number, d: number): number {
+  if (y < TABLE_FROM || y >= TABLE_FROM + TABLE_YEARS || m < 1 || m > 12) return dateMs(y, m, d) / DAY_MS;
   const k = (y - TABLE_FROM) * 12 + m - 1;
   if (d < 1 || d > MONTH_DAYS[k]) return NaN;
-  return (MONTH_START[k] + d - 1) * DAY_MS;
+  return MONTH_START[k] + d - 1;
 }
 
 function twoDigits(buf: Buffer, i: number): number {
@@ -376,8 +387,9 @@ function isoDateTimeBytes(buf: Buffer, s: number, e: number): number {
   const mi = twoDigits(buf, s + 14);
   const sec = twoDigits(buf, s + 17);
   if (y100 < 0 || y1 < 0 || mo < 0 || d < 0 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return 0;
-  const day = calendarMs(y100 * 100 + y1, mo, d);
-  if (day !== day) return 0;
+  const days = calendarDays(y100 * 100 + y1, mo, d);
+  if (days !== days) return 0;
+  const day = days * DAY_MS;
   let p = s + 19;
   let ms = 0;
   if (p < e && buf[p] === 46) {
@@ -834,8 +846,9 @@ function scanRows(st: ScanState, pos: number, rows: number): number {
             if (scale > scales[col]) scales[col] = scale;
           }
           pos = i;
-        } else if (digits === 4 && i === s + 4 && sep === 0 && (v = isoDateAt(buf, s, n, stop)) === v) {
+        } else if (digits === 4 && i === s + 4 && sep === 0 && isoDateAt(buf, s, n, stop)) {
           // YYYY-MM-DD (the 4 digits read are the year).
+          v = NUM[0];
           kind = K_DATE;
           pos = s + 10;
         } else {
