@@ -2,10 +2,10 @@
 // without parsing), and a string column's dictionary as JSON chunks.
 //
 // Each chunk of rows is stored in the narrowest form that keeps every value exactly, chosen chunk
-// by chunk: whole numbers in 1 or 4 bytes, dates in 4 (days), codes in 1 or 2 bytes while the
-// dictionary is small. The benchmark's 1M-row table takes 45 MB instead of 72 MB: less to write
-// and less to read back. Chunks stored before this have the full-width kinds ('values', 'codes')
-// and read back as before.
+// by chunk: whole numbers in 1 or 4 bytes, dates in 4 (days), numbers with a few decimals in 4 (as
+// whole numbers of hundredths, say), codes in 1 or 2 bytes while the dictionary is small. The
+// benchmark's 1M-row table takes 29 MB instead of 72 MB: less to write and less to read back.
+// Chunks stored before this have the full-width kinds ('values', 'codes') and read back as before.
 import type { Column, ColumnType } from './column.js';
 import { sharedFloat64, sharedInt32 } from './parallel/shared-arrays.js';
 
@@ -15,9 +15,11 @@ export const DICT_CHUNK_ENTRIES = 65_536;
 /**
  * How a chunk of a value column is stored. 'values': Float64, as in memory. 'int32' / 'int8':
  * whole numbers, the type's smallest number marking a missing value. 'days32': dates at midnight
- * UTC as days since 1970, missing marked the same way.
+ * UTC as days since 1970, missing marked the same way. 'dec1'…'dec9': numbers times 10^1…10^9 as
+ * Int32 whole numbers, kept only when dividing gives every number back exactly, missing as int32.
  */
-export type ValueKind = 'values' | 'int32' | 'int8' | 'days32';
+export type ValueKind = 'values' | 'int32' | 'int8' | 'days32' | DecimalKind;
+export type DecimalKind = 'dec1' | 'dec2' | 'dec3' | 'dec4' | 'dec5' | 'dec6' | 'dec7' | 'dec8' | 'dec9';
 /** How a chunk of a text column's codes is stored: Int32, or Uint16 / Uint8 with the largest number marking a missing value. */
 export type CodeKind = 'codes' | 'codes16' | 'codes8';
 /** A stored chunk of rows. */
@@ -25,9 +27,16 @@ export type RowKind = ValueKind | CodeKind;
 /** 'claim': the row a change writes first to own a new version (table-store's claimVersion). */
 export type ChunkKind = RowKind | 'dict' | 'claim';
 
-const VALUE_KINDS: readonly string[] = ['values', 'int32', 'int8', 'days32'] satisfies ValueKind[];
+const DECIMAL_KINDS = ['dec1', 'dec2', 'dec3', 'dec4', 'dec5', 'dec6', 'dec7', 'dec8', 'dec9'] as const satisfies DecimalKind[];
+const VALUE_KINDS: readonly string[] = ['values', 'int32', 'int8', 'days32', ...DECIMAL_KINDS] satisfies ValueKind[];
 const CODE_KINDS: readonly string[] = ['codes', 'codes16', 'codes8'] satisfies CodeKind[];
-const BYTES: Record<RowKind, number> = { values: 8, int32: 4, int8: 1, days32: 4, codes: 4, codes16: 2, codes8: 1 };
+const BYTES: Record<RowKind, number> = {
+  values: 8, int32: 4, int8: 1, days32: 4, codes: 4, codes16: 2, codes8: 1,
+  dec1: 4, dec2: 4, dec3: 4, dec4: 4, dec5: 4, dec6: 4, dec7: 4, dec8: 4, dec9: 4,
+};
+/** Most decimals a 'decN' kind has. */
+export const MAX_DECIMALS = DECIMAL_KINDS.length;
+const POW10 = Float64Array.of(1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9);
 
 const DAY_MS = 86_400_000;
 const MISSING_INT32 = -0x80000000;
@@ -54,6 +63,56 @@ export function rowKindBytes(kind: RowKind, count: number): number {
 
 /** The narrowest kind that keeps every value of `part` exactly (NaN as missing, -0 as -0). */
 export function valueKindOf(part: Float64Array): ValueKind {
+  const kind = wholeOrDayKindOf(part);
+  return kind === 'values' ? decimalKindOf(part) : kind;
+}
+
+/** The decimal kind for `scale` decimals (1 to MAX_DECIMALS). */
+export function decimalKind(scale: number): DecimalKind {
+  return DECIMAL_KINDS[scale - 1];
+}
+
+function decimalsOf(kind: DecimalKind): number {
+  return DECIMAL_KINDS.indexOf(kind) + 1;
+}
+
+/**
+ * Writes `part` as whole numbers of 10^-scale into `out` (missing as the int32 marker) when every
+ * value comes back exactly by dividing (and fits, and is not -0): true then; false as soon as one
+ * does not (`out` is partly written). The check and the decoding divide alike, so they agree.
+ */
+export function writeDecimals(part: Float64Array, scale: number, out: Int32Array): boolean {
+  const mul = POW10[scale];
+  for (let i = 0; i < part.length; i++) {
+    const v = part[i];
+    if (v !== v) {
+      out[i] = MISSING_INT32;
+      continue;
+    }
+    const r = Math.round(v * mul);
+    if (r / mul !== v || !(r > MISSING_INT32 && r < 2 ** 31) || (v === 0 && 1 / v < 0)) return false;
+    out[i] = r;
+  }
+  return true;
+}
+
+/** 'decN' for the fewest decimals N that keep every value of `part` exactly, else 'values'. */
+function decimalKindOf(part: Float64Array): ValueKind {
+  // The fewest decimals each value needs, at least those of the values before it; then one check
+  // of the whole part at that scale (a value that needs fewer decimals may still not come back at more).
+  let scale = 1;
+  for (let i = 0; i < part.length; i++) {
+    const v = part[i];
+    if (v !== v) continue;
+    while (Math.round(v * POW10[scale]) / POW10[scale] !== v) {
+      if (++scale > MAX_DECIMALS) return 'values';
+    }
+  }
+  const scratch = new Int32Array(part.length);
+  return writeDecimals(part, scale, scratch) ? decimalKind(scale) : 'values';
+}
+
+function wholeOrDayKindOf(part: Float64Array): ValueKind {
   let whole = true;
   let small = true;
   let days = true;
@@ -127,7 +186,8 @@ export function writeRows(part: Float64Array | Int32Array, kind: RowKind, out: U
   }
   // One loop per source type: a loop that saw both Float64Array and Int32Array runs slower.
   if (kind === 'codes16' || kind === 'codes8') writeCodes(part as Int32Array, kind, out);
-  else writeValues(part as Float64Array, kind, out);
+  else if (kind === 'int32' || kind === 'int8' || kind === 'days32') writeValues(part as Float64Array, kind, out);
+  else writeDecimals(part as Float64Array, decimalsOf(kind), new Int32Array(out.buffer, out.byteOffset, part.length));
 }
 
 function writeValues(part: Float64Array, kind: 'int32' | 'int8' | 'days32', out: Uint8Array): void {
@@ -197,6 +257,11 @@ export function readRows(kind: RowKind, data: Uint8Array, count: number, into: F
       const src = new Uint8Array(buffer, byteOffset, count);
       for (let i = 0; i < count; i++) into[at + i] = src[i] === MISSING_CODE8 ? -1 : src[i];
       break;
+    }
+    default: {
+      const src = new Int32Array(buffer, byteOffset, count);
+      const div = POW10[decimalsOf(kind)];
+      for (let i = 0; i < count; i++) into[at + i] = src[i] === MISSING_INT32 ? NaN : src[i] / div;
     }
   }
 }

@@ -70,7 +70,16 @@ describe('narrow chunk kinds', () => {
     expect(valueKindOf(Float64Array.of(2 ** 31 - 1, -(2 ** 31) + 1, NaN))).toBe('int32');
     expect(valueKindOf(Float64Array.of(-(2 ** 31)))).toBe('values');
     expect(valueKindOf(Float64Array.of(2 ** 31))).toBe('values');
-    expect(valueKindOf(Float64Array.of(1.5))).toBe('values');
+    expect(valueKindOf(Float64Array.of(1.5, NaN, -2))).toBe('dec1');
+    expect(valueKindOf(Float64Array.of(1.25, 3.5))).toBe('dec2');
+    expect(valueKindOf(Float64Array.of(0.123456789))).toBe('dec9');
+    expect(valueKindOf(Float64Array.of(0.1 + 0.2))).toBe('values'); // 0.30000000000000004
+    expect(valueKindOf(Float64Array.of(214_748_364.7))).toBe('dec1');
+    expect(valueKindOf(Float64Array.of(214_748_364.8))).toBe('values'); // 2^31 tenths
+    expect(valueKindOf(Float64Array.of(-214_748_364.7))).toBe('dec1');
+    expect(valueKindOf(Float64Array.of(-214_748_364.8))).toBe('values'); // the missing marker
+    expect(valueKindOf(Float64Array.of(0.5, -0))).toBe('values');
+    expect(valueKindOf(Float64Array.of(Infinity, 0.5))).toBe('values');
     expect(valueKindOf(Float64Array.of(-0))).toBe('values');
     expect(valueKindOf(Float64Array.of(Date.UTC(2024, 1, 29), Date.UTC(1900, 0, 1), NaN))).toBe('days32');
     expect(valueKindOf(Float64Array.of(Date.UTC(2024, 1, 29, 12)))).toBe('values');
@@ -106,11 +115,12 @@ describe('narrow chunk kinds', () => {
       Array.from({ length: CHUNK_ROWS }, (_, i) => (i % 9 === 0 ? NaN : i % 2)), // int8
       Array.from({ length: CHUNK_ROWS }, (_, i) => (i % 9 === 0 ? NaN : i * 1000 - 5e7)), // int32
       Array.from({ length: CHUNK_ROWS }, (_, i) => (i % 9 === 0 ? NaN : (i - 40_000) * DAY)), // days32
+      Array.from({ length: CHUNK_ROWS }, (_, i) => (i % 9 === 0 ? NaN : (i - 30_000) / 1000)), // dec3
       Array.from({ length: 321 }, (_, i) => (i === 7 ? -0 : i / 3)), // values
     ];
     const values = Float64Array.from(parts.flat());
     const chunks = encodeColumn({ name: 'x', type: 'number', values });
-    expect(chunks.map((c) => [c.kind, c.data.byteLength])).toEqual([['int8', CHUNK_ROWS], ['int32', CHUNK_ROWS * 4], ['days32', CHUNK_ROWS * 4], ['values', 321 * 8]]);
+    expect(chunks.map((c) => [c.kind, c.data.byteLength])).toEqual([['int8', CHUNK_ROWS], ['int32', CHUNK_ROWS * 4], ['days32', CHUNK_ROWS * 4], ['dec3', CHUNK_ROWS * 4], ['values', 321 * 8]]);
     const out = decodeColumn('x', 'number', values.length, [...chunks].reverse());
     expect(firstDifference(out.type !== 'string' && out.values, values)).toBe(-1);
   });
@@ -121,7 +131,10 @@ describe('narrow chunk kinds', () => {
       fc.integer({ min: -130, max: 130 }),
       fc.integer({ min: -(2 ** 31), max: 2 ** 31 }),
       fc.integer({ min: -200_000, max: 200_000 }).map((d) => d * DAY),
-      fc.constantFrom(NaN, -0, 0, 2 ** 31 * DAY, -(2 ** 31) * DAY, Number.MAX_SAFE_INTEGER),
+      // A few decimals, as prices and amounts have them, up to the edges of the 4-byte form.
+      fc.tuple(fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), fc.integer({ min: 1, max: 10 })).map(([k, s]) => k / 10 ** s),
+      fc.tuple(fc.integer({ min: -(10 ** 6), max: 10 ** 6 }), fc.integer({ min: 1, max: 9 })).map(([k, s]) => Number((k / 10 ** s).toFixed(s))),
+      fc.constantFrom(NaN, -0, 0, 2 ** 31 * DAY, -(2 ** 31) * DAY, Number.MAX_SAFE_INTEGER, 0.1 + 0.2, 1e-10, -(2 ** 31) / 10),
     ];
     // One sort of number per column (so every kind is met), or all sorts mixed.
     const column = fc.oneof(...sorts.map((sort) => fc.array(sort, { minLength: 1, maxLength: 300 })), fc.array(fc.oneof(...sorts), { minLength: 1, maxLength: 300 }));

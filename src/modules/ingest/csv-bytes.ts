@@ -28,7 +28,7 @@ import { PROGRESS_EVERY_ROWS } from './csv-scanner.js';
 import { classifiedValue, classifyText, dateMs, daysFromCivil, isStringKinds, K_BOOLEAN, K_DATE, K_DATETIME, K_DECIMAL_COMMA,
   K_INTEGER, K_NUMBER, K_STRING, typeOfKinds } from './infer-value.js';
 import type { ColumnBlock, ColumnMeta, IngestLimits } from './ingest.types.js';
-import { CHUNK_ROWS, codeKindForSize, rowKindBytes, wholeKindOf, writeRows, type RowKind } from '../../core/column-codec.js';
+import { CHUNK_ROWS, codeKindForSize, decimalKind, MAX_DECIMALS, rowKindBytes, wholeKindOf, writeDecimals, writeRows, type RowKind } from '../../core/column-codec.js';
 import { isMissingText, MISSING_MARKERS, trimCell } from './missing-markers.js';
 
 const QUOTE = 34;
@@ -469,6 +469,8 @@ interface ScanState {
   dicts: (Interner | null)[];
   /** Per column: the most decimals a number read from its bytes had (for counting distinct values). */
   scales: Int32Array;
+  /** Per number column: a block's values as decimals (emitBlock), once needed. */
+  decimals: (Int32Array | undefined)[];
   progress: ((fraction: number) => void) | undefined;
   onBlock: ((block: ColumnBlock) => void) | undefined;
   /** The file's full size, for progress (the scan may see only a part of it so far). */
@@ -583,6 +585,7 @@ export class GrowingScan {
       codes: Array.from({ length: width }, () => EMPTY_I32),
       dicts: Array.from({ length: width }, () => null),
       scales: new Int32Array(width),
+      decimals: [],
       progress: input.onProgress,
       onBlock: input.onBlock,
       total: this.total,
@@ -929,7 +932,12 @@ function emitBlock(st: ScanState, rows: number): void {
   for (let c = 0; c < st.width; c++) {
     const text = st.isString[c] === 1;
     const part = text ? st.codes[c].subarray(start, rows) : st.vals[c].subarray(start, rows);
-    const kind = text ? codeKindForSize(st.dicts[c]!.strings.length) : blockValueKind(st.kinds[c], part as Float64Array);
+    let kind = text ? codeKindForSize(st.dicts[c]!.strings.length) : blockValueKind(st.kinds[c], part as Float64Array);
+    // Numbers with a few decimals: written here (in one pass with the check), copied below.
+    const scale = st.scales[c];
+    if (kind === 'values' && scale >= 1 && scale <= MAX_DECIMALS && writeDecimals(part as Float64Array, scale, decimalScratch(st, c))) {
+      kind = decimalKind(scale);
+    }
     parts.push(part);
     kinds.push(kind);
     bytes += rowKindBytes(kind, CHUNK_ROWS);
@@ -939,7 +947,9 @@ function emitBlock(st: ScanState, rows: number): void {
   let at = 0;
   for (let c = 0; c < st.width; c++) {
     const data = memory.subarray(at, at + rowKindBytes(kinds[c], CHUNK_ROWS));
-    writeRows(parts[c], kinds[c], data);
+    const decimals = st.decimals[c];
+    if (kinds[c].startsWith('dec')) data.set(new Uint8Array(decimals!.buffer, 0, data.byteLength));
+    else writeRows(parts[c], kinds[c], data);
     columns.push({ kind: kinds[c], data });
     at += data.byteLength;
   }
@@ -948,11 +958,16 @@ function emitBlock(st: ScanState, rows: number): void {
   st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns, scales, expectedRows: st.cap, ...(release ? { release } : {}) });
 }
 
+/** A number column's room for a block written as decimals (made on first use). */
+function decimalScratch(st: ScanState, c: number): Int32Array {
+  return (st.decimals[c] ??= new Int32Array(CHUNK_ROWS));
+}
+
 /**
  * The stored kind of a block of a value column, from what the scan knows of its cells (its kind
  * bits) rather than from a look at every value: integers and booleans are whole numbers (never -0)
- * and dates are at midnight, so only their range decides; anything with decimals stays 'values'
- * (a chunk of '2.0's could be narrower, but it is rare and still exact as it is).
+ * and dates are at midnight, so only their range decides; anything with decimals is 'values' here
+ * (emitBlock then tries the column's decimals).
  */
 function blockValueKind(kinds: number, part: Float64Array): RowKind {
   if (kinds === 0 || kinds === K_BOOLEAN || kinds === K_INTEGER) return wholeKindOf(part, false);
