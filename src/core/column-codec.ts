@@ -266,6 +266,19 @@ export function readRows(kind: RowKind, data: Uint8Array, count: number, into: F
   }
 }
 
+/**
+ * A stored chunk of whole numbers as they are stored, without widening: each value times 10^scale
+ * (scale 0 for 'int32' and 'int8', -1 for 'days32': days, N for 'decN'), `missing` marking a missing
+ * one. Null for the kinds that hold values as they are ('values') or codes.
+ */
+export function scaledRows(kind: RowKind, data: Uint8Array, count: number): { scale: number; rows: Int32Array | Int8Array; missing: number } | null {
+  if (kind === 'values' || !VALUE_KINDS.includes(kind)) return null;
+  if (kind === 'int8') return { scale: 0, rows: new Int8Array(data.buffer, data.byteOffset, count), missing: MISSING_INT8 };
+  const bytes = data.byteOffset % 4 === 0 ? data : new Uint8Array(data);
+  const rows = new Int32Array(bytes.buffer, bytes.byteOffset, count);
+  return { scale: kind === 'int32' ? 0 : kind === 'days32' ? -1 : decimalsOf(kind as DecimalKind), rows, missing: MISSING_INT32 };
+}
+
 /** The column's chunks; `fromChunk` skips the first row chunks (stored already, as blocks of a parse). */
 export function encodeColumn(col: Column, fromChunk = 0): EncodedChunk[] {
   const out: EncodedChunk[] = [];

@@ -52,6 +52,22 @@ describe('counting distinct values through integers', () => {
     );
   });
 
+  test('counting the stored whole numbers (a narrow chunk as it is) gives the count of their values', () => {
+    const scaled = fc.array(fc.oneof(fc.integer({ min: -(2 ** 31) + 1, max: 2 ** 31 - 1 }), fc.integer({ min: -300, max: 300 }), fc.constant(-(2 ** 31))), { maxLength: 300 });
+    fc.assert(
+      fc.property(scaled, fc.integer({ min: -1, max: 6 }), (rows, scale) => {
+        const stored = Int32Array.from(rows);
+        const values = Float64Array.from(rows, (r) => (r === -(2 ** 31) ? NaN : scale < 0 ? r * DAY : r / 10 ** scale));
+        const fromValues = new ScaledDistinct(scale, rows.length);
+        const fromStored = new ScaledDistinct(scale, rows.length);
+        const ok = fromStored.addScaled(stored, -(2 ** 31));
+        expect(fromValues.add(values)).toBe(ok);
+        if (ok) expect(fromStored.count).toBe(fromValues.count);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('a counter that could not count stays so (the caller counts another way)', () => {
     const counter = new ScaledDistinct(0, 10);
     expect(counter.add(Float64Array.of(1, 2))).toBe(true);

@@ -45,7 +45,6 @@ export class ScaledDistinct {
     const scale = this.scale;
     const mul = scale < 0 ? 1 / DAY_MS : POW10[scale];
     const div = scale < 0 ? DAY_MS : POW10[scale];
-    const limit = this.limit;
     let lo = this.lo;
     let words = this.words;
     let count = this.counted;
@@ -57,18 +56,9 @@ export class ScaledDistinct {
       if ((scale < 0 ? r * div : r / div) !== v) return this.fail();
       let at = r - lo;
       if (at < 0 || at >= 32 * words.length) {
-        if (r < -(2 ** 52) || r > 2 ** 52) return this.fail(); // r - lo stays exact below that
-        const empty = words.length === 0;
-        const hi = lo + 32 * words.length - 1;
-        const needed = empty ? 1 : Math.max(hi, r) - Math.min(lo, r) + 1;
-        if (needed > limit) return this.fail();
-        const size = Math.ceil(Math.min(limit, Math.max(needed, 2 * 32 * words.length, 8192)) / 32);
-        const grown = new Int32Array(size);
-        // Room on the side the value came from (both sides for the first value).
-        const shift = empty ? 0 : r < lo ? grown.length - words.length : 0;
-        if (!empty) grown.set(words, shift);
-        lo = empty ? r - 32 * (size >> 1) : lo - 32 * shift;
-        words = grown;
+        if (!this.cover(r, lo, words)) return this.fail();
+        lo = this.lo;
+        words = this.words;
         at = r - lo;
       }
       const w = at >>> 5;
@@ -81,6 +71,59 @@ export class ScaledDistinct {
     this.lo = lo;
     this.words = words;
     this.counted = count;
+    return true;
+  }
+
+  /**
+   * Counts in values already scaled: r itself, as a stored chunk holds it (whole numbers at scale 0,
+   * days at -1, 'decN' chunks at N), `missing` marking a missing one. Nothing to check or round.
+   */
+  addScaled(scaled: Int32Array | Int8Array, missing: number): boolean {
+    if (this.failed) return false;
+    let lo = this.lo;
+    let words = this.words;
+    let count = this.counted;
+    const n = scaled.length;
+    for (let i = 0; i < n; i++) {
+      const r = scaled[i];
+      if (r === missing) continue;
+      let at = r - lo;
+      if (at < 0 || at >= 32 * words.length) {
+        if (!this.cover(r, lo, words)) return this.fail();
+        lo = this.lo;
+        words = this.words;
+        at = r - lo;
+      }
+      const w = at >>> 5;
+      const bit = 1 << (at & 31);
+      if ((words[w] & bit) === 0) {
+        words[w] |= bit;
+        count++;
+      }
+    }
+    this.lo = lo;
+    this.words = words;
+    this.counted = count;
+    return true;
+  }
+
+  /**
+   * Grows the bitmap (at least doubling, on the side r came from) so that it covers r; false past
+   * the range limit. `lo` and `words` are the caller's current ones (it keeps them in locals).
+   */
+  private cover(r: number, lo: number, words: Int32Array): boolean {
+    if (r < -(2 ** 52) || r > 2 ** 52) return false; // r - lo stays exact below that
+    const empty = words.length === 0;
+    const hi = lo + 32 * words.length - 1;
+    const needed = empty ? 1 : Math.max(hi, r) - Math.min(lo, r) + 1;
+    if (needed > this.limit) return false;
+    const size = Math.ceil(Math.min(this.limit, Math.max(needed, 2 * 32 * words.length, 8192)) / 32);
+    const grown = new Int32Array(size);
+    // Room on the side the value came from (both sides for the first value).
+    const shift = empty ? 0 : r < lo ? grown.length - words.length : 0;
+    if (!empty) grown.set(words, shift);
+    this.lo = empty ? r - 32 * (size >> 1) : lo - 32 * shift;
+    this.words = grown;
     return true;
   }
 

@@ -7,7 +7,7 @@
 // column whose scale changed after values were counted, or whose values do not fit the bitmap, is
 // counted again from the result at the end, as the worker would have: the answer never depends on
 // which way was taken.
-import { CHUNK_ROWS, readRows, rowKindFits } from '../../core/column-codec.js';
+import { CHUNK_ROWS, readRows, rowKindFits, scaledRows } from '../../core/column-codec.js';
 import { presentValues } from '../../core/column.js';
 import { countDistinct } from '../../core/stats/distinct.js';
 import { distinctScaled, ScaledDistinct } from '../../core/stats/scaled-distinct.js';
@@ -38,8 +38,16 @@ export function blockDistinct() {
         counters[c] = null;
         return;
       }
-      readRows(kind, data, CHUNK_ROWS, scratch!, 0);
-      if (!counter.add(scratch!)) counters[c] = null;
+      // A narrow chunk holds the very whole numbers the counter would make of its values.
+      const scaled = scaledRows(kind, data, CHUNK_ROWS);
+      let counted: boolean;
+      if (scaled && scaled.scale === scale) {
+        counted = counter.addScaled(scaled.rows, scaled.missing);
+      } else {
+        readRows(kind, data, CHUNK_ROWS, scratch!, 0);
+        counted = counter.add(scratch!);
+      }
+      if (!counted) counters[c] = null;
     });
     blocks++;
   };
