@@ -239,12 +239,13 @@ describe('content checks', () => {
   // parse's time limit stops the worker. An upload that waited behind it is asked to send again.
   test('an xls that keeps SheetJS busy for ever → 422 after the time limit; an upload queued behind it → 503; then all is well', async () => {
     const bytes = readFileSync(new URL('../fixtures/sheetjs-crashers/formula-length-hang.xls', import.meta.url));
-    setSpreadsheetTimeLimit(1500);
+    setSpreadsheetTimeLimit(2000);
     try {
       await uploadReady(statlas.app, user, 'a\n1\n', 'first.csv'); // the worker is up and waiting
       const started = Date.now();
       const hung = upload(statlas.app, user, bytes, 'hang.xls').then((res) => res);
-      await new Promise((r) => setTimeout(r, 300));
+      // The file reaches the worker within milliseconds; this one then waits behind it.
+      await new Promise((r) => setTimeout(r, 500));
       const queued = await upload(statlas.app, user, 'a,b\n1,2\n', 'queued.csv');
       const res = await hung;
       expectError(res, 422, 'PARSE_ERROR');
