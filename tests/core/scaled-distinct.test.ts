@@ -68,6 +68,14 @@ describe('counting distinct values through integers', () => {
     );
   });
 
+  test('a counter given fewer bits gives up on a range wider than them', () => {
+    const narrow = new ScaledDistinct(0, 1_000_000, 4096);
+    expect(narrow.add(Float64Array.of(0, 100, 2000))).toBe(true);
+    expect(narrow.add(Float64Array.of(100_000))).toBe(false);
+    // The default limit for a million rows takes that range.
+    expect(new ScaledDistinct(0, 1_000_000).add(Float64Array.of(0, 100, 4000, 100_000))).toBe(true);
+  });
+
   test('a counter that could not count stays so (the caller counts another way)', () => {
     const counter = new ScaledDistinct(0, 10);
     expect(counter.add(Float64Array.of(1, 2))).toBe(true);

@@ -28,10 +28,13 @@ export class ScaledDistinct {
   private counted = 0;
   private failed = false;
 
-  /** `rows`: how many rows the column has, or is expected to have (sets the range limit). */
-  constructor(scale: number, rows: number) {
+  /**
+   * `rows`: how many rows the column has, or is expected to have (sets the range limit). `maxBits`:
+   * a lower limit, for counters that live side by side (block-distinct.ts).
+   */
+  constructor(scale: number, rows: number, maxBits = 2 ** 31) {
     this.scale = scale;
-    this.limit = Math.min(Math.max(BITMAP_BITS, BITMAP_BITS_PER_VALUE * rows), 2 ** 31);
+    this.limit = Math.min(Math.max(BITMAP_BITS, BITMAP_BITS_PER_VALUE * rows), 2 ** 31, maxBits);
   }
 
   /** Distinct values so far. */

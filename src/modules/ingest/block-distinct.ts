@@ -13,6 +13,13 @@ import { countDistinct } from '../../core/stats/distinct.js';
 import { distinctScaled, ScaledDistinct } from '../../core/stats/scaled-distinct.js';
 import type { ColumnBlock, IngestResult } from './ingest.types.js';
 
+/**
+ * Bits all of a parse's counters may take together (128 MB). They live side by side until the parse
+ * ends, where the worker counted one column after another: a column whose range needs more than its
+ * share is counted at the end instead, as before.
+ */
+const BUDGET_BITS = 2 ** 30;
+
 export function blockDistinct() {
   /** Per column: its counter; null once it must be counted from the result. */
   let counters: (ScaledDistinct | null | undefined)[] = [];
@@ -28,12 +35,13 @@ export function blockDistinct() {
       return;
     }
     scratch ??= new Float64Array(CHUNK_ROWS);
+    const share = Math.floor(BUDGET_BITS / block.columns.filter(({ kind }) => rowKindFits(kind, 'number')).length);
     block.columns.forEach(({ kind, data }, c) => {
       let counter = counters[c];
       if (counter === null || !rowKindFits(kind, 'number')) return; // text codes: the dictionary counts them
       const scale = scales[c];
       if (counter === undefined || (counter.scale !== scale && counter.count === 0)) {
-        counter = counters[c] = new ScaledDistinct(scale, expectedRows);
+        counter = counters[c] = new ScaledDistinct(scale, expectedRows, share);
       } else if (counter.scale !== scale) {
         counters[c] = null;
         return;
