@@ -82,6 +82,11 @@ function decimalsOf(kind: DecimalKind): number {
  * does not (`out` is partly written). The check and the decoding divide alike, so they agree.
  */
 export function writeDecimals(part: Float64Array, scale: number, out: Int32Array): boolean {
+  return decimalsFailAt(part, scale, out) < 0;
+}
+
+/** writeDecimals, telling where it stopped: the index of the first value that does not fit, or -1. */
+function decimalsFailAt(part: Float64Array, scale: number, out: Int32Array): number {
   const mul = POW10[scale];
   for (let i = 0; i < part.length; i++) {
     const v = part[i];
@@ -90,26 +95,28 @@ export function writeDecimals(part: Float64Array, scale: number, out: Int32Array
       continue;
     }
     const r = Math.round(v * mul);
-    if (r / mul !== v || !(r > MISSING_INT32 && r < 2 ** 31) || (v === 0 && 1 / v < 0)) return false;
+    if (r / mul !== v || !(r > MISSING_INT32 && r < 2 ** 31) || (v === 0 && 1 / v < 0)) return i;
     out[i] = r;
   }
-  return true;
+  return -1;
 }
 
 /** 'decN' for the fewest decimals N that keep every value of `part` exactly, else 'values'. */
 function decimalKindOf(part: Float64Array): ValueKind {
-  // The fewest decimals each value needs, at least those of the values before it; then one check
-  // of the whole part at that scale (a value that needs fewer decimals may still not come back at more).
-  let scale = 1;
-  for (let i = 0; i < part.length; i++) {
-    const v = part[i];
-    if (v !== v) continue;
-    while (Math.round(v * POW10[scale]) / POW10[scale] !== v) {
-      if (++scale > MAX_DECIMALS) return 'values';
-    }
-  }
   const scratch = new Int32Array(part.length);
-  return writeDecimals(part, scale, scratch) ? decimalKind(scale) : 'values';
+  let scale = 1;
+  for (;;) {
+    const at = decimalsFailAt(part, scale, scratch);
+    if (at < 0) return decimalKind(scale);
+    // Try again with as many decimals as that value needs (usually met in the first rows, so the
+    // passes that stop there cost little). A value that has few enough decimals but does not fit
+    // (too big, or -0) fits at no scale.
+    const v = part[at];
+    if (Math.round(v * POW10[scale]) / POW10[scale] === v) return 'values';
+    do {
+      if (++scale > MAX_DECIMALS) return 'values';
+    } while (Math.round(v * POW10[scale]) / POW10[scale] !== v);
+  }
 }
 
 function wholeOrDayKindOf(part: Float64Array): ValueKind {
