@@ -345,6 +345,9 @@ export function decodeColumn(name: string, type: ColumnType, rowCount: number, c
     if (!placed || (c.kind !== 'values' && c.kind !== 'codes')) readRows(c.kind as RowKind, c.data, c.count, array, offset);
     offset += c.count;
   }
+  // Rows not read would be zeros, not an error: say so instead (a chunk of a kind this version does
+  // not know, written by a newer one sharing the database, say).
+  if (offset !== rowCount) throw new Error(`Column "${name}" has ${offset} of its ${rowCount} rows stored in a form this server reads.`);
   if (type !== 'string') return { name, type, values: array as Float64Array };
   const dict: string[] = [];
   const decoder = new TextDecoder();

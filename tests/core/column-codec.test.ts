@@ -194,4 +194,11 @@ describe('narrow chunk kinds', () => {
     const text = decodeColumn('t', 'string', 3, [{ kind: 'codes', chunk: 0, count: 3, data: old(codes) }, { kind: 'dict', chunk: 0, count: 2, data: dict }]);
     expect(text).toEqual({ name: 't', type: 'string', codes, dict: ['a', 'b'] });
   });
+
+  test('a chunk of a kind this version does not know is an error, not rows of zeros', () => {
+    const known = { kind: 'int8' as const, chunk: 0, count: 2, data: Uint8Array.of(1, 2) };
+    const unknown = { kind: 'dec12' as unknown as 'int8', chunk: 1, count: 2, data: new Uint8Array(8) };
+    expect(() => decodeColumn('n', 'number', 4, [known, unknown])).toThrow(/2 of its 4 rows/);
+    expect(() => decodeColumn('n', 'number', 2, [known])).not.toThrow();
+  });
 });
