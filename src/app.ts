@@ -80,7 +80,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     leaseMs,
   });
   // Answers take a small share of the cache budget: they are small next to the tables they come from.
-  const reader = datasetReader(datasets, store, resultCache((config.CACHE_MB * MB) / 8));
+  const reader = datasetReader(datasets, resultCache((config.CACHE_MB * MB) / 8));
   const visualizations = visualizationsService(visualizationsRepo(db), datasets, reader);
   const upload = uploadMiddleware({
     maxBytes: config.MAX_UPLOAD_MB * MB,

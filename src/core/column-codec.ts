@@ -345,9 +345,9 @@ export function decodeColumn(name: string, type: ColumnType, rowCount: number, c
     if (!placed || (c.kind !== 'values' && c.kind !== 'codes')) readRows(c.kind as RowKind, c.data, c.count, array, offset);
     offset += c.count;
   }
-  // Rows not read would be zeros, not an error: say so instead (a chunk of a kind this version does
-  // not know, written by a newer one sharing the database, say).
-  if (offset !== rowCount) throw new Error(`Column "${name}" has ${offset} of its ${rowCount} rows stored in a form this server reads.`);
+  // Rows not read would be zeros: say so instead. The version was removed while it was read (a
+  // delete, or a newer version), or a newer server sharing the database wrote a kind this one does not know.
+  if (offset !== rowCount) throw new IncompleteColumn(`Column "${name}" has ${offset} of its ${rowCount} rows stored in a form this server reads.`);
   if (type !== 'string') return { name, type, values: array as Float64Array };
   const dict: string[] = [];
   const decoder = new TextDecoder();
@@ -355,6 +355,14 @@ export function decodeColumn(name: string, type: ColumnType, rowCount: number, c
     for (const s of JSON.parse(decoder.decode(c.data)) as string[]) dict.push(s);
   }
   return { name, type, codes: array as Int32Array, dict };
+}
+
+/** A column whose stored chunks do not cover its rows (decodeColumn). */
+export class IncompleteColumn extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IncompleteColumn';
+  }
 }
 
 /** Bytes a decoded column holds in memory (for the cache's budget). */

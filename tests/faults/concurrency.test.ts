@@ -156,6 +156,23 @@ describe('concurrent changes to the same dataset', () => {
     expect(await orphans(statlas.db)).toEqual({ chunks: 0, visualizations: 0, staleVersions: 0 });
   });
 
+  // The race above, made certain: the dataset was looked up, then its content went before it was read.
+  test('a read that finds the content gone: 404 when the dataset was deleted, 409 when it has a newer version', async () => {
+    const a = await uploadReady(statlas.app, user, csvOf(3000), 'gone.csv');
+    const before = await statlas.datasets.findReady(user.id, a.id);
+    expect((await request(statlas.app).delete(`/api/v1/datasets/${a.id}`).set(user.auth)).status).toBe(204);
+    await expect(statlas.datasets.loadTable(before, ['amount'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    const b = await uploadReady(statlas.app, user, csvOf(3000), 'newer.csv');
+    const old = await statlas.datasets.findReady(user.id, b.id);
+    const patch = await request(statlas.app).patch(`/api/v1/datasets/${b.id}`).set(user.auth).send({ columns: [{ name: 'amount', type: 'string' }] });
+    expect(patch.status).toBe(200);
+    await expect(statlas.datasets.loadTable(old, ['amount'])).rejects.toMatchObject({ code: 'CONFLICT' });
+    // The dataset as it is now reads as usual.
+    const now = await statlas.datasets.findReady(user.id, b.id);
+    expect((await statlas.datasets.loadTable(now, ['amount'])).rowCount).toBe(3000);
+  });
+
   test('the same file uploaded 10 times at once: 10 separate datasets, all ready', async () => {
     const body = csvOf(2000);
     const answers = await Promise.all(Array.from({ length: 10 }, () => upload(statlas.app, user, body, 'same.csv')));

@@ -7,7 +7,6 @@ import type { Filter, RowSelection } from '../../core/filter.types.js';
 import type { DatasetRecord } from '../../db/datasets.repo.js';
 import type { DatasetsService } from './datasets.service.js';
 import type { ResultCache } from './result-cache.js';
-import type { TableStore } from './table-store.js';
 
 export interface ReadRequest {
   /** Columns the computation names; null = every column. Unknown names are left for it to report. */
@@ -23,10 +22,10 @@ export interface DatasetRead {
   rows: RowSelection;
 }
 
-export function datasetReader(datasets: DatasetsService, store: TableStore, results: ResultCache) {
+export function datasetReader(datasets: DatasetsService, results: ResultCache) {
   async function readDataset(dataset: DatasetRecord, request: ReadRequest): Promise<DatasetRead> {
     const names = request.columns ? [...request.columns, ...request.filters.map((f) => f.column)] : undefined;
-    const table = await store.load(dataset, names);
+    const table = await datasets.loadTable(dataset, names);
     return { dataset, table, rows: applyFilters(table, request.filters, request.filterPath) };
   }
 

@@ -1,6 +1,7 @@
 // Datasets: upload (in the request or in the background), list, read, change, delete, rows, export.
 import type { Logger } from 'pino';
 import { cellValue, type ColumnType, type Table } from '../../core/column.js';
+import { IncompleteColumn } from '../../core/column-codec.js';
 import { nullAndDistinctCounts } from '../../core/column-stats.js';
 import { applyFilters, parseFilterQuery } from '../../core/filter-ops.js';
 import { parseSortParam, sortRows } from '../../core/sort.js';
@@ -186,6 +187,21 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     }
   }
 
+  /**
+   * The named columns of a dataset read a moment ago. Its content may go while it is read (a
+   * delete, or a change that wrote a newer version): that is a 404 or a 409, as if the read had
+   * come a moment later, not an error of ours.
+   */
+  async function loadTable(ds: DatasetRecord, names?: Iterable<string>): Promise<Table> {
+    try {
+      return await store.load(ds, names);
+    } catch (err) {
+      if (!(err instanceof IncompleteColumn)) throw err;
+      const now = await findOwned(ds.userId, ds.id); // 404 when it is gone
+      throw now.version !== ds.version ? concurrentChange() : err;
+    }
+  }
+
   /** Output columns (validated) and the rows after filter and sort, shared by rows and export. */
   async function selectRows(ds: DatasetRecord, q: { columns?: string[]; sort?: string; filter?: string | string[] }) {
     const names = ds.columns.map((c) => c.name);
@@ -196,7 +212,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     }
     const filters = parseFilterQuery(q.filter);
     const sortKeys = parseSortParam(q.sort);
-    const table = await store.load(ds, [...output, ...filters.map((f) => f.column), ...sortKeys.map((k) => k.column)]);
+    const table = await loadTable(ds, [...output, ...filters.map((f) => f.column), ...sortKeys.map((k) => k.column)]);
     const selection = applyFilters(table, filters);
     const rows = sortKeys.length > 0 ? sortRows(table, selection, sortKeys) : selection;
     const outTable: Table = { rowCount: table.rowCount, columns: output.map((n) => table.columns.find((c) => c.name === n)!) };
@@ -206,6 +222,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
   return {
     findOwned,
     findReady,
+    loadTable,
 
     /** 201 when parsed in the request, 202 when it goes on in the background. */
     async upload(userId: string, file: UploadedFile, fields: UploadFields): Promise<{ status: 201 | 202; dataset: ReturnType<typeof datasetView> }> {
@@ -315,7 +332,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
         await claimVersion(userId, ds, version);
         const changed = new Set<number>();
         try {
-          const table = await store.load(ds, retyped.map((ch) => ch.name));
+          const table = await loadTable(ds, retyped.map((ch) => ch.name));
           for (const ch of retyped) {
             const index = indexOf.get(ch.name)!;
             const source = table.columns.find((c) => c.name === ch.name)!;
