@@ -9,7 +9,8 @@
 // bitmap grows (at least doubling) as values fall outside it; past the range limit the caller counts
 // another way.
 
-import type { ColumnType } from '../column.js';
+import { presentValues, type ColumnType } from '../column.js';
+import { countDistinct } from './distinct.js';
 
 const POW10 = Float64Array.of(1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15);
 const DAY_MS = 86_400_000;
@@ -143,6 +144,12 @@ export class ScaledDistinct {
 export function distinctScaled(values: Float64Array, scale: number): number {
   const counter = new ScaledDistinct(scale, values.length);
   return counter.add(values) ? counter.count : -1;
+}
+
+/** Distinct non-missing values of a whole column: through integers where that applies, else by hashing. */
+export function countValuesDistinct(values: Float64Array, scale: number): number {
+  const scaled = distinctScaled(values, scale);
+  return scaled >= 0 ? scaled : countDistinct(presentValues(values));
 }
 
 /** The scale a column of this type is counted at, given the most decimals its values had. */

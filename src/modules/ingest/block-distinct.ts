@@ -8,9 +8,7 @@
 // counted again from the result at the end, as the worker would have: the answer never depends on
 // which way was taken.
 import { CHUNK_ROWS, readRows, rowKindFits, scaledRows } from '../../core/column-codec.js';
-import { presentValues } from '../../core/column.js';
-import { countDistinct } from '../../core/stats/distinct.js';
-import { distinctScaled, ScaledDistinct } from '../../core/stats/scaled-distinct.js';
+import { countValuesDistinct, ScaledDistinct } from '../../core/stats/scaled-distinct.js';
 import type { ColumnBlock, IngestResult } from './ingest.types.js';
 
 /**
@@ -84,8 +82,7 @@ export function blockDistinct() {
           meta.distinctCount = counter.count;
           return;
         }
-        const scaled = distinctScaled(col.values, scale);
-        meta.distinctCount = scaled >= 0 ? scaled : countDistinct(presentValues(col.values));
+        meta.distinctCount = countValuesDistinct(col.values, scale);
       });
       counters = [];
     },

@@ -19,9 +19,8 @@
 // each new distinct value. Plain numbers (≤ 15 digits) are parsed from the bytes as m / 10^k, which
 // is exactly rounded, as Number() is (Clinger's fast path).
 import { Buffer } from 'node:buffer';
-import { presentValues, type Column, type Table } from '../../core/column.js';
-import { countDistinct } from '../../core/stats/distinct.js';
-import { countingScale, distinctScaled } from '../../core/stats/scaled-distinct.js';
+import type { Column, Table } from '../../core/column.js';
+import { countingScale, countValuesDistinct } from '../../core/stats/scaled-distinct.js';
 import { AppError } from '../../errors.js';
 import { uniqueColumnNames } from './column-names.js';
 import { PROGRESS_EVERY_ROWS } from './csv-scanner.js';
@@ -1145,8 +1144,7 @@ function finish(st: ScanState, rows: number, rawHeader: string[] | null, leftToR
       if (leftToReceiver && rows >= CHUNK_ROWS) {
         distinct = -1;
       } else {
-        distinct = distinctScaled(values, countingScale(type, st.scales[c]));
-        if (distinct < 0) distinct = countDistinct(presentValues(values));
+        distinct = countValuesDistinct(values, countingScale(type, st.scales[c]));
       }
     }
     meta.push({ name, type, nullCount: st.nulls[c], distinctCount: distinct });
