@@ -65,12 +65,12 @@ export class ScaledDistinct {
         words = this.words;
         at = r - lo;
       }
+      // Set the bit, and count it when it was not set (without a branch: for columns with many
+      // different values it would be mispredicted about every other value).
       const w = at >>> 5;
-      const bit = 1 << (at & 31);
-      if ((words[w] & bit) === 0) {
-        words[w] |= bit;
-        count++;
-      }
+      const old = words[w];
+      words[w] = old | (1 << (at & 31));
+      count += ((old >>> (at & 31)) & 1) ^ 1;
     }
     this.lo = lo;
     this.words = words;
@@ -100,12 +100,12 @@ export class ScaledDistinct {
         words = this.words;
         at = r - lo;
       }
+      // Set the bit, and count it when it was not set (without a branch: for columns with many
+      // different values it would be mispredicted about every other value).
       const w = at >>> 5;
-      const bit = 1 << (at & 31);
-      if ((words[w] & bit) === 0) {
-        words[w] |= bit;
-        count++;
-      }
+      const old = words[w];
+      words[w] = old | (1 << (at & 31));
+      count += ((old >>> (at & 31)) & 1) ^ 1;
     }
     this.lo = lo;
     this.words = words;
