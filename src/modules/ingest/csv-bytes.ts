@@ -458,7 +458,9 @@ interface ScanState {
   dataStart: number;
   /** Bytes read again by demotions so far (bounded: past it the text path is cheaper). */
   reread: number;
+  /** Rows the column arrays hold now, and the estimate of the file's rows they grow to first. */
   cap: number;
+  expectedRows: number;
   /** Per column: OR of the cells' kinds, missing cells, 1 once `string`, its values or codes, its dictionary. */
   kinds: Int32Array;
   nulls: Float64Array;
@@ -480,6 +482,8 @@ interface ScanState {
 }
 
 const EMPTY_F64 = new Float64Array(0);
+/** Rows the column arrays are made for at first (then they grow to the row estimate at once). */
+const FIRST_ROWS = 256;
 const EMPTY_I32 = new Int32Array(0);
 
 /** Scans delimited UTF-8 bytes into a typed table; throws ByteScanUnsure where the text path must decide. */
@@ -565,7 +569,10 @@ export class GrowingScan {
     const width = first.fields.length;
     if (!input.header && limits.maxRows < 1) throw new ByteScanUnsure('row limit');
 
-    const cap = Math.max(16, Math.min(input.capacity, limits.maxRows + 1));
+    const expectedRows = Math.max(16, Math.min(input.capacity, limits.maxRows + 1));
+    // The arrays start small: the first rows show which columns are text, and those then get
+    // codes, without a Float64Array as long as the file made for them first (8 MB a million rows).
+    const cap = Math.min(expectedRows, FIRST_ROWS);
     const st: ScanState = {
       buf,
       end: buf.length,
@@ -577,6 +584,7 @@ export class GrowingScan {
       dataStart: input.header ? first.end : first.start,
       reread: 0,
       cap,
+      expectedRows,
       kinds: new Int32Array(width),
       nulls: new Float64Array(width),
       isString: new Uint8Array(width),
@@ -954,7 +962,7 @@ function emitBlock(st: ScanState, rows: number): void {
   }
   // What the receiver needs to count distinct values as blocks come (see block-distinct.ts).
   const scales = Array.from(st.kinds, (k, c) => countingScale(typeOfKinds(k), st.scales[c]));
-  st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns, scales, expectedRows: st.cap, ...(release ? { release } : {}) });
+  st.onBlock!({ index: start / CHUNK_ROWS, count: CHUNK_ROWS, columns, scales, expectedRows: Math.max(st.cap, st.expectedRows), ...(release ? { release } : {}) });
 }
 
 /** A number column's room for a block written as decimals (made on first use). */
@@ -1103,7 +1111,7 @@ function demote(st: ScanState, col: number, row: number): void {
 }
 
 function grow(st: ScanState, rows: number): void {
-  const size = Math.max(rows, Math.ceil(st.cap * 1.5) + 16);
+  const size = Math.max(rows, st.expectedRows, Math.ceil(st.cap * 1.5) + 16);
   for (let c = 0; c < st.width; c++) {
     if (st.isString[c] === 1) {
       const next = new Int32Array(size);
