@@ -43,11 +43,12 @@ function compiledChild(): string {
 }
 
 /**
- * The C library settings the server runs with: large memory pages for big blocks, as `npm start`
- * sets them (BENCH_SERVER_TUNABLES= runs without). Only the server gets them: pandas runs as its
- * users run it (numpy asks for large pages for its own arrays).
+ * The C library settings the server runs with, as `npm start` sets them: large memory pages for big
+ * blocks, and blocks of 1 MB or more always given back when freed (BENCH_SERVER_TUNABLES= runs
+ * without both). Only the server gets them: pandas runs as its users run it (numpy asks for large
+ * pages for its own arrays).
  */
-const SERVER_TUNABLES = process.env.BENCH_SERVER_TUNABLES ?? 'glibc.malloc.hugetlb=1';
+const SERVER_TUNABLES = process.env.BENCH_SERVER_TUNABLES ?? 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576';
 
 /** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {
