@@ -49,6 +49,8 @@ function compiledChild(): string {
  * pages for its own arrays).
  */
 const SERVER_TUNABLES = process.env.BENCH_SERVER_TUNABLES ?? 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576';
+/** The Node flags the server runs with, as `npm start` gives them (BENCH_SERVER_NODE_ARGS= runs without). */
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--initial-old-space-size=128').split(' ').filter(Boolean);
 
 /** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {
@@ -60,7 +62,7 @@ export async function startServer(env: Record<string, string>, nodeArgs: string[
   }
   const app = fileURLToPath(new URL(fromSources ? '../src' : '../dist', import.meta.url));
   const child: ChildProcess = fork(fromSources ? CHILD : compiledChild(), [], {
-    execArgv: fromSources ? ['--import', 'tsx', ...nodeArgs] : nodeArgs,
+    execArgv: [...SERVER_NODE_ARGS, ...(fromSources ? ['--import', 'tsx'] : []), ...nodeArgs],
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', MAX_UPLOAD_MB: '512', BENCH_APP: app, GLIBC_TUNABLES: SERVER_TUNABLES, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
