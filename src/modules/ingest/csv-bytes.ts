@@ -72,7 +72,7 @@ export interface ByteScanInput {
   limits: IngestLimits;
   /** Semicolon files: `1,5` is a number (infer-value's K_DECIMAL_COMMA). */
   decimalComma: boolean;
-  /** Initial row capacity (arrays grow 1.5x past it). */
+  /** The row estimate: the column arrays grow to it after the first rows, and 1.5x past it. */
   capacity: number;
   onProgress?: (fraction: number) => void;
   /** Gets each full block of CHUNK_ROWS rows as soon as it is read (see ColumnBlock). */
