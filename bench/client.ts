@@ -43,12 +43,11 @@ function compiledChild(): string {
 }
 
 /**
- * The C library settings the server runs with, as `npm start` sets them: large memory pages for big
- * blocks, and blocks of 1 MB or more always given back when freed (BENCH_SERVER_TUNABLES= runs
- * without both). Only the server gets them: pandas runs as its users run it (numpy asks for large
- * pages for its own arrays).
+ * The C library settings the server runs with, as `npm start` sets them: blocks of 1 MB or more
+ * always given back when freed (BENCH_SERVER_TUNABLES= runs without; see the README for large
+ * pages). Only the server gets them: pandas runs as its users run it.
  */
-const SERVER_TUNABLES = process.env.BENCH_SERVER_TUNABLES ?? 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576';
+const SERVER_TUNABLES = process.env.BENCH_SERVER_TUNABLES ?? 'glibc.malloc.mmap_threshold=1048576';
 /** The Node flags the server runs with, as `npm start` gives them (BENCH_SERVER_NODE_ARGS= runs without). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--initial-old-space-size=128').split(' ').filter(Boolean);
 
