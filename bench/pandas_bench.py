@@ -2,6 +2,7 @@
 
 Run with Debian's python3-pandas: /usr/bin/python3 bench/pandas_bench.py <csv> <reps> <pickle>
 Prints one JSON object: {op: [seconds per repetition], ..., "meta": {...}}.
+With `--serve <csv>` it reads the CSV once per line "ingest" on stdin instead (see serve()).
 """
 import json
 import resource
@@ -77,5 +78,26 @@ def main():
     print(json.dumps(times))
 
 
+def serve(path):
+    """Reads the CSV each time a line "ingest" comes on stdin and prints the seconds it took.
+
+    The benchmark alternates these with its uploads, so that pandas and Statlas are timed in the same
+    moments of a shared machine whose speed drifts during a run.
+    """
+    for line in sys.stdin:
+        if line.strip() != "ingest":
+            continue
+        t = time.perf_counter()
+        df = pd.read_csv(path, parse_dates=["order_date"])
+        _ = df.dtypes
+        _ = df.isna().sum()
+        seconds = time.perf_counter() - t
+        del df
+        print(seconds, flush=True)
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1] == "--serve":
+        serve(sys.argv[2])
+    else:
+        main()

@@ -4,15 +4,18 @@
 // read_csv, read_pickle and the analyses; Statlas is a real server process (bench/server-child.ts)
 // driven over HTTP: upload → ready on SQLite and on a fresh PostgreSQL database (dropped after),
 // cold load of the stored table in freshly started processes, then each analysis over HTTP (the
-// table cached) and as the pure function. Prints medians and statlas/pandas ratios and writes
+// table cached) and as the pure function. The uploads alternate with pandas read_csv calls (a pandas
+// process kept open for that), so the ingest ratio compares times taken in the same moments of a
+// machine whose speed drifts. Prints medians and statlas/pandas ratios and writes
 // bench/results/latest.json.
 //
 // Options (environment): BENCH_SIZES=100000,1000000  BENCH_REPS=3  BENCH_PG=postgresql://…|off
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { api, signUp, startServer, uploadAndWait, type BenchServer, type Session } from './client.js';
 import { pgDb, sqliteDb, type BenchDb } from './databases.js';
@@ -46,6 +49,8 @@ interface Row {
   pandasMs: number | null;
   ratio: number | null;
   runs: { statlas: number[]; pandas: number[] };
+  /** Ingest: the median of statlas/pandas over the alternated pairs of runs. */
+  pairedRatio?: number;
   note?: string;
 }
 
@@ -65,14 +70,17 @@ interface IngestOutcome {
   auth: Session['auth'];
   peakRss: number;
   baseRss: number;
+  /** pandas read_csv timed right after each of `times`' uploads (when a pandas process was given). */
+  pandasTimes: number[];
 }
 
-async function benchIngest(db: BenchDb, file: string, env: Record<string, string> = {}): Promise<IngestOutcome> {
+async function benchIngest(db: BenchDb, file: string, env: Record<string, string> = {}, pandas?: PandasReader): Promise<IngestOutcome> {
   const server = await startServer({ DATABASE_URL: db.url, ...env });
   try {
     const session = await signUp(server.base);
     const times: number[] = [];
     const answerTimes: number[] = [];
+    const pandasTimes: number[] = [];
     let peakRss = 0;
     let baseRss = 0;
     let first: Awaited<ReturnType<typeof uploadAndWait>> | null = null;
@@ -84,15 +92,19 @@ async function benchIngest(db: BenchDb, file: string, env: Record<string, string
       const { peak } = await server.call<{ peak: number }>('rss-stop');
       if (r === 0) baseRss = rss;
       peakRss = Math.max(peakRss, peak);
+      // pandas reads the file right after each upload (its first read, like the first upload, is
+      // left out: it pays for memory its process touches for the first time).
+      const pandasMs = pandas ? await pandas.ingest() : null;
       if (r > 0) {
         times.push(u.readyMs);
         answerTimes.push(u.answerMs);
+        if (pandasMs !== null) pandasTimes.push(pandasMs);
       }
       first ??= u;
       // Keep the first dataset (for cold loads and analyses); the others only take space.
       if (r > 0) await api(session, 'DELETE', `datasets/${u.datasetId}`);
     }
-    return { times, firstMs: first!.readyMs, answerTimes, status: first!.status, datasetId: first!.datasetId, userId: session.userId, auth: session.auth, peakRss, baseRss };
+    return { times, firstMs: first!.readyMs, answerTimes, status: first!.status, datasetId: first!.datasetId, userId: session.userId, auth: session.auth, peakRss, baseRss, pandasTimes };
   } finally {
     await server.stop();
   }
@@ -193,6 +205,36 @@ async function pandasBench(file: string, reps: number): Promise<Record<string, a
   return JSON.parse(stdout);
 }
 
+interface PandasReader {
+  /** Reads the CSV once in the pandas process; the ms it took. */
+  ingest(): Promise<number>;
+  close(): void;
+}
+
+/** A pandas process that reads the CSV each time it is asked (pandas_bench.py --serve). */
+function pandasReader(file: string): PandasReader {
+  const child = spawn('/usr/bin/python3', [join(here, 'pandas_bench.py'), '--serve', file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting: { resolve: (ms: number) => void; reject: (err: Error) => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => waiting.shift()?.resolve(Number(line) * 1000));
+  child.on('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`the pandas process ended (${code})`));
+  });
+  return {
+    ingest: () =>
+      new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        child.stdin!.write('ingest\n');
+      }),
+    close: () => child.stdin!.end(),
+  };
+}
+
+/** The median of a[i] / b[i]. */
+function pairedRatio(a: number[], b: number[]): number | undefined {
+  const ratios = a.slice(0, b.length).map((x, i) => x / b[i]);
+  return ratios.length ? median(ratios) : undefined;
+}
+
 function row(size: number, phase: string, statlas: number[] | null, pandas: number[] | null, extra: Partial<Row> = {}): Row {
   const s = statlas && statlas.length ? median(statlas) : null;
   const p = pandas && pandas.length ? median(pandas) : null;
@@ -223,11 +265,13 @@ async function main(): Promise<void> {
     try {
       for (const db of [sqlite, postgres]) {
         if (!db) continue;
-        log(`statlas ingest on ${db.kind} …`);
-        const ing = await benchIngest(db, file);
-        rows.push(row(size, 'ingest: upload → ready (HTTP)', ing.times, pdMs('ingest'), {
+        log(`statlas ingest on ${db.kind} (pandas read_csv after each upload) …`);
+        const reader = pandasReader(file);
+        const ing = await benchIngest(db, file, {}, reader).finally(() => reader.close());
+        rows.push(row(size, 'ingest: upload → ready (HTTP)', ing.times, ing.pandasTimes, {
           db: db.kind,
-          note: `answered ${ing.status} after ${median(ing.answerTimes).toFixed(0)} ms (median); pandas: read_csv(parse_dates) + dtypes + isna().sum()`,
+          pairedRatio: pairedRatio(ing.times, ing.pandasTimes),
+          note: `answered ${ing.status} after ${median(ing.answerTimes).toFixed(0)} ms (median); pandas: read_csv(parse_dates) + dtypes + isna().sum(), once after each upload; median of the per-pair ratios ${pairedRatio(ing.times, ing.pandasTimes)?.toFixed(2)}`,
         }));
         rows.push(row(size, 'ingest: first upload after start-up', [ing.firstMs], pdMs('ingest-first'), { db: db.kind, note: "one run; pandas: the first read_csv in its process" }));
         memory.push({ size, db: db.kind, fileBytes: bytes, baseRss: ing.baseRss, peakRss: ing.peakRss, peakOverFile: ing.peakRss / bytes, pandasPeakRss: pd.meta.peakRssAfterIngest });
@@ -293,7 +337,8 @@ function printTable(results: { rows: Row[]; memory: Record<string, any>[]; first
   const fmt = (ms: number | null) => (ms === null ? '—' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
   const lines = ['| rows | phase | db | Statlas | pandas | ratio |', '|---|---|---|---|---|---|'];
   for (const r of results.rows) {
-    lines.push(`| ${r.size.toLocaleString('en')} | ${r.phase} | ${r.db ?? ''} | ${fmt(r.statlasMs)} | ${fmt(r.pandasMs)} | ${r.ratio === null ? '—' : r.ratio.toFixed(2)} |`);
+    const paired = r.pairedRatio !== undefined ? ` (per pair ${r.pairedRatio.toFixed(2)})` : '';
+    lines.push(`| ${r.size.toLocaleString('en')} | ${r.phase} | ${r.db ?? ''} | ${fmt(r.statlasMs)} | ${fmt(r.pandasMs)} | ${r.ratio === null ? '—' : r.ratio.toFixed(2)}${paired} |`);
   }
   for (const m of results.memory) {
     lines.push(`| ${m.size.toLocaleString('en')} | peak RSS during ingest (server process) | ${m.db} | ${(m.peakRss / MB).toFixed(0)} MB (${m.peakOverFile.toFixed(2)}× file; ${(m.baseRss / MB).toFixed(0)} MB before) | ${(m.pandasPeakRss / MB).toFixed(0)} MB | — |`);
