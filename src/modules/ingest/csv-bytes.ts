@@ -482,9 +482,9 @@ interface ScanState {
 }
 
 const EMPTY_F64 = new Float64Array(0);
+const EMPTY_I32 = new Int32Array(0);
 /** Rows the column arrays are made for at first (then they grow to the row estimate at once). */
 const FIRST_ROWS = 256;
-const EMPTY_I32 = new Int32Array(0);
 
 /** Scans delimited UTF-8 bytes into a typed table; throws ByteScanUnsure where the text path must decide. */
 export function scanDelimitedBytes(input: ByteScanInput): ByteScanResult {
