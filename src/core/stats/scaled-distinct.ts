@@ -82,7 +82,8 @@ export class ScaledDistinct {
    * Counts in values already scaled: r itself, as a stored chunk holds it (whole numbers at scale 0,
    * days at -1, 'decN' chunks at N), `missing` marking a missing one. Nothing to check or round.
    * The bitmap part of the loop is add's, written out again: kept in locals, not behind a call per
-   * value, it is what makes counting cheap.
+   * value, it is what makes counting cheap (a shared helper function for the bit made counting 8
+   * columns of 1M rows 15% slower, 28.6 → 33.0 ms, best of 15).
    */
   addScaled(scaled: Int32Array | Int8Array, missing: number): boolean {
     if (this.failed) return false;

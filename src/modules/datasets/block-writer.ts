@@ -1,9 +1,9 @@
 // Stores the blocks of rows a background parse hands over while it runs (ColumnBlock), so storing
 // overlaps parsing instead of following it. Blocks wait until the dataset record exists, then are
-// written one write at a time, each write taking all the blocks waiting by then. When the parse ends, `plan` says for each column how many of its
-// leading chunks are already right: a block is right when its kind fits the column's final type (a
-// column that turned out to be text later has stale blocks of values: they are dropped and the
-// column is written whole).
+// written one write at a time, each write taking all the blocks waiting by then. When the parse
+// ends, `plan` says for each column how many of its leading chunks are already right: a block is
+// right when its kind fits the column's final type (a column that turned out to be text later has
+// stale blocks of values: they are dropped and the column is written whole).
 import type { Column } from '../../core/column.js';
 import { rowKindFits, type RowKind } from '../../core/column-codec.js';
 import type { ColumnBlock } from '../ingest/ingest.types.js';
