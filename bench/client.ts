@@ -43,11 +43,12 @@ function compiledChild(): string {
 }
 
 /**
- * The C library settings the server runs with, as `npm start` sets them: blocks of 1 MB or more
- * always given back when freed (BENCH_SERVER_TUNABLES= runs without; see the README for large
- * pages). Only the server gets them: pandas runs as its users run it.
+ * The C library settings the server runs with, as `npm start` sets them (scripts/malloc-tunables.mjs:
+ * blocks of 1 MB or more always given back when freed; large pages where touching new memory is
+ * slow). BENCH_SERVER_TUNABLES= runs without. Only the server gets them: pandas runs as its users run it.
  */
-const SERVER_TUNABLES = process.env.BENCH_SERVER_TUNABLES ?? 'glibc.malloc.mmap_threshold=1048576';
+const SERVER_TUNABLES =
+  process.env.BENCH_SERVER_TUNABLES ?? execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/malloc-tunables.mjs', import.meta.url))], { encoding: 'utf8' });
 /** The Node flags the server runs with, as `npm start` gives them (BENCH_SERVER_NODE_ARGS= runs without). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--initial-old-space-size=128').split(' ').filter(Boolean);
 

@@ -120,10 +120,11 @@ async function handle(msg: Request): Promise<unknown> {
       // Connections are open (as after start-up); the cache is empty in a fresh process.
       const ds = await dataset(msg.userId, msg.datasetId);
       await statlas.store.connect();
+      const faults = process.resourceUsage().minorPageFault;
       const t = process.hrtime.bigint();
       const table = await statlas.store.load(ds);
       const ms = Number(process.hrtime.bigint() - t) / 1e6;
-      return { ms, columns: table.columns.length };
+      return { ms, columns: table.columns.length, faults: process.resourceUsage().minorPageFault - faults };
     }
     case 'compute': {
       const op = BENCH_OPS.find((o) => o.name === msg.op);
