@@ -4,6 +4,7 @@ import { cellValue, type ColumnType, type Table } from '../../core/column.js';
 import { IncompleteColumn } from '../../core/column-codec.js';
 import { nullAndDistinctCounts } from '../../core/column-stats.js';
 import { applyFilters, parseFilterQuery } from '../../core/filter-ops.js';
+import { releaseUploadMemory } from '../../core/release-memory.js';
 import { parseSortParam, sortRows } from '../../core/sort.js';
 import type { DatasetRecord, DatasetsRepo } from '../../db/datasets.repo.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
@@ -184,6 +185,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       await store.prune(ds.id, null).catch(() => undefined);
     } finally {
       clearInterval(heartbeat);
+      releaseUploadMemory();
     }
   }
 
