@@ -51,6 +51,8 @@ const SERVER_TUNABLES =
   process.env.BENCH_SERVER_TUNABLES ?? execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/malloc-tunables.mjs', import.meta.url))], { encoding: 'utf8' });
 /** The Node flags the server runs with, as `npm start` gives them (BENCH_SERVER_NODE_ARGS= runs without). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--initial-old-space-size=128 --expose-gc').split(' ').filter(Boolean);
+/** What the server runs with (written with the results, to compare runs on different machines). */
+export const SERVER_SETTINGS = { tunables: SERVER_TUNABLES, nodeArgs: SERVER_NODE_ARGS };
 
 /** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {
