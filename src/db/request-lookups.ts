@@ -149,6 +149,9 @@ function sqliteLookups(file: string): RequestLookups {
   };
 }
 
+/** Connections of the PostgreSQL lookup pool. */
+const POOL_SIZE = 4;
+
 /** PostgreSQL's `timestamp` (no zone) holds UTC here, as Prisma writes it; pg would read it as local time. */
 const TIMESTAMP_OID = 1114;
 const parseUtcTimestamp = (v: string): Date => new Date(`${v.replace(' ', 'T')}Z`);
@@ -166,8 +169,9 @@ function pgLookups(url: string): RequestLookups {
       types = {
         getTypeParser: (oid, format) => (oid === TIMESTAMP_OID ? parseUtcTimestamp : (pg.types.getTypeParser(oid, format as 'text') as (v: string) => unknown)),
       };
-      // Few connections: each lookup is a single indexed row, and a request holds one for well under a millisecond.
-      const p = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
+      // Few connections: each lookup is a single indexed row, and a request holds one for well under a
+      // millisecond. `min`: the ones opened at start-up stay open while idle (see connect()).
+      const p = new pg.Pool({ connectionString: url, min: POOL_SIZE, max: POOL_SIZE, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000, allowExitOnIdle: true });
       // An idle connection dropped by the server (restart, DROP DATABASE) must not crash the process.
       p.on('error', () => undefined);
       pool = p;
@@ -193,8 +197,11 @@ function pgLookups(url: string): RequestLookups {
     dataset: (userId, id) => one<DatasetRecord>('statlas_dataset_owned', `${DATASET_SQL}$1 AND "userId" = $2`, [id, userId]),
 
     async connect() {
-      const client = await (await open()).connect();
-      client.release();
+      // All of them: the first burst of requests after start-up (or after a quiet time) would
+      // otherwise wait for the server to start a process per new connection.
+      const p = await open();
+      const clients = await Promise.all(Array.from({ length: POOL_SIZE }, () => p.connect()));
+      for (const client of clients) client.release();
     },
 
     async close() {
