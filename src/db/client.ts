@@ -34,3 +34,12 @@ export async function createDb(url: string): Promise<Db> {
   const adapter = new PrismaPg({ connectionString: url, connectionTimeoutMillis: 5_000, max: 10 });
   return new PgClient({ adapter }) as unknown as Db;
 }
+
+/**
+ * Opens `count` connections of a pg pool now (start-up) and leaves them idle in it (pools made with
+ * `min: count` keep them), so that no request waits for the server to start a process for one.
+ */
+export async function openConnections(pool: import('pg').Pool, count: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: count }, () => pool.connect()));
+  for (const client of clients) client.release();
+}

@@ -18,7 +18,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { Db } from './client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { EncodedChunk } from '../core/column-codec.js';
-import { providerOf, sqlitePath } from './client.js';
+import { openConnections, providerOf, sqlitePath } from './client.js';
 import { BinaryCopyReader, binaryCopyPieces } from './pg-binary-copy.js';
 
 /** Chunks per INSERT through Prisma: ~8 × 512 KB keeps statements small on both databases. */
@@ -375,9 +375,7 @@ function pgContent(url: string): ContentRepo {
       // Every connection of the pool, not one: a cold load reads POOL_SIZE columns at once, and each
       // connection it had to open then started a server process in the middle of it (a 1M-row
       // table: 285-313 ms with one connection open before, 204-218 ms with all four).
-      const p = await open();
-      const clients = await Promise.all(Array.from({ length: POOL_SIZE }, () => p.connect()));
-      for (const client of clients) client.release();
+      await openConnections(await open(), POOL_SIZE);
     },
 
     async close() {

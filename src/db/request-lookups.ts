@@ -13,7 +13,7 @@
 // The rows come back in the shapes the Prisma repositories return (Dates, parsed JSON); the
 // repositories use these lookups when the app has a database URL, and Prisma otherwise.
 import type { ColumnMeta, SheetInfo } from '../modules/ingest/ingest.types.js';
-import { providerOf, sqlitePath } from './client.js';
+import { openConnections, providerOf, sqlitePath } from './client.js';
 import type { DatasetRecord } from './datasets.repo.js';
 import type { ApiKeyRecord, UserRecord } from './users.repo.js';
 
@@ -197,11 +197,9 @@ function pgLookups(url: string): RequestLookups {
     dataset: (userId, id) => one<DatasetRecord>('statlas_dataset_owned', `${DATASET_SQL}$1 AND "userId" = $2`, [id, userId]),
 
     async connect() {
-      // All of them: the first burst of requests after start-up (or after a quiet time) would
-      // otherwise wait for the server to start a process per new connection.
-      const p = await open();
-      const clients = await Promise.all(Array.from({ length: POOL_SIZE }, () => p.connect()));
-      for (const client of clients) client.release();
+      // All of them, kept while idle (`min`): otherwise the first burst of requests after start-up
+      // or after a quiet time waited for the server to start a process per new connection.
+      await openConnections(await open(), POOL_SIZE);
     },
 
     async close() {
