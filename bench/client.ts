@@ -42,17 +42,18 @@ function compiledChild(): string {
   return childJs;
 }
 
+/** What scripts/malloc-tunables.mjs measures on this machine and picks: "<ms> ms per MB: <settings>". */
+const FIRST_TOUCH = execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/malloc-tunables.mjs', import.meta.url)), '--explain'], { encoding: 'utf8' }).trim();
 /**
- * The C library settings the server runs with, as `npm start` sets them (scripts/malloc-tunables.mjs:
- * blocks of 1 MB or more always given back when freed; large pages where touching new memory is
- * slow). BENCH_SERVER_TUNABLES= runs without. Only the server gets them: pandas runs as its users run it.
+ * The C library settings the server runs with, as `npm start` sets them (blocks of 1 MB or more
+ * always given back when freed; large pages where touching new memory is slow).
+ * BENCH_SERVER_TUNABLES= runs without. Only the server gets them: pandas runs as its users run it.
  */
-const SERVER_TUNABLES =
-  process.env.BENCH_SERVER_TUNABLES ?? execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/malloc-tunables.mjs', import.meta.url))], { encoding: 'utf8' });
+const SERVER_TUNABLES = process.env.BENCH_SERVER_TUNABLES ?? FIRST_TOUCH.slice(FIRST_TOUCH.indexOf(': ') + 2);
 /** The Node flags the server runs with, as `npm start` gives them (BENCH_SERVER_NODE_ARGS= runs without). */
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--initial-old-space-size=128 --expose-gc').split(' ').filter(Boolean);
 /** What the server runs with (written with the results, to compare runs on different machines). */
-export const SERVER_SETTINGS = { tunables: SERVER_TUNABLES, nodeArgs: SERVER_NODE_ARGS };
+export const SERVER_SETTINGS = { firstTouch: FIRST_TOUCH, tunables: SERVER_TUNABLES, nodeArgs: SERVER_NODE_ARGS };
 
 /** `nodeArgs`: extra Node flags for the server process (e.g. `--cpu-prof`). */
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchServer> {

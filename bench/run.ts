@@ -10,7 +10,7 @@
 // bench/results/latest.json.
 //
 // Options (environment): BENCH_SIZES=100000,1000000  BENCH_REPS=3  BENCH_PG=postgresql://…|off
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -248,8 +248,7 @@ async function main(): Promise<void> {
     log(`Note: load average ${loadBefore[0].toFixed(1)} on ${cpus().length} cores: other work shares the machine, times will be noisy.`);
   }
   // How long this machine takes to touch new memory decides the server's large pages (see the README).
-  const firstTouch = execFileSync(process.execPath, [join(here, '..', 'scripts', 'malloc-tunables.mjs'), '--explain'], { encoding: 'utf8' }).trim();
-  log(`first touch of memory: ${firstTouch}; the server runs with GLIBC_TUNABLES=${SERVER_SETTINGS.tunables} node ${SERVER_SETTINGS.nodeArgs.join(' ')}`);
+  log(`first touch of memory: ${SERVER_SETTINGS.firstTouch}; the server runs with GLIBC_TUNABLES=${SERVER_SETTINGS.tunables} node ${SERVER_SETTINGS.nodeArgs.join(' ')}`);
   const dataDir = join(here, 'data');
   const rows: Row[] = [];
   const memory: Record<string, unknown>[] = [];
@@ -322,7 +321,7 @@ async function main(): Promise<void> {
   const totalS = (performance.now() - started) / 1000;
   const results = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryMb: Math.round(totalmem() / MB), node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg(), firstTouch, server: SERVER_SETTINGS },
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryMb: Math.round(totalmem() / MB), node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg(), server: SERVER_SETTINGS },
     reps: REPS,
     totalSeconds: totalS,
     rows,
