@@ -7,8 +7,10 @@
 //   pages, so the process takes one page fault where it took 512. On some virtual machines each
 //   fault costs about 10 µs (2.6-3.8 ms per MB touched, against 0.42 elsewhere): there an upload of
 //   the 1M-row file took 36,800 faults and 777 ms with small pages, 5,200 faults and 586 ms with
-//   large ones. Where faults are cheap, large pages made loads slower and uneven instead (Linux
-//   sometimes tidies memory before it can hand one out), so they are not used there.
+//   large ones. Where faults are cheap, large pages made loads slower and uneven instead, so they
+//   are not used there: Linux clears each new 2 MB page before handing it out, and on these virtual
+//   machines a large page often comes from memory the machine had never used, which is slow to get
+//   (a slow load spent two thirds of its time clearing pages; Linux never had to tidy memory).
 import { pathToFileURL } from 'node:url';
 
 const MB = 1024 * 1024;
