@@ -1,5 +1,5 @@
-// Multipart uploads: the file part streams into an upload sink (the ingest worker) while it arrives,
-// so the file is never written to disk and never held whole in the request thread. The size limit
+// Multipart uploads: the file part streams into an upload sink (the ingest worker, through a spool
+// file) while it arrives, so it is never held whole in the request thread. The size limit
 // stops the stream as soon as it is passed (413). The sink is dropped when the request ends without
 // the file being read (an error, a bad field, a client that went away).
 import type { NextFunction, Request, RequestHandler, Response } from 'express';

@@ -149,6 +149,10 @@ describe('byte scanner vs text path on generated files', () => {
   });
 
   test('when a file is read while it arrives, cut at random line ends, then the table is the whole-file one (errors too)', () => {
+    // Each part comes either with all the file before it (an upload in memory) or as a window from
+    // where the scan stands (a spooled upload): then a column that turns to text reads its earlier
+    // cells back through `history`.
+    let historyReads = 0;
     const outcome = (f: () => unknown) => {
       try {
         return { ok: f() };
@@ -157,7 +161,7 @@ describe('byte scanner vs text path on generated files', () => {
       }
     };
     fc.assert(
-      fc.property(fileArb, fc.array(fc.nat(), { maxLength: 8 }), (g, picks) => {
+      fc.property(fileArb, fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), (g, picks, windows) => {
         const bytes = utf8(g.text);
         const input = { start: 0, delimiter: g.delimiter, header: g.header, limits: LIMITS, decimalComma: g.delimiter === ';', capacity: 1 };
         const whole = outcome(() => scanDelimitedBytes({ bytes, ...input }));
@@ -165,15 +169,24 @@ describe('byte scanner vs text path on generated files', () => {
         bytes.forEach((b, i) => b === 10 && lineEnds.push(i + 1));
         const cuts = [...new Set(picks.map((p) => lineEnds[p % Math.max(1, lineEnds.length)]).filter((c) => c !== undefined))].sort((a, b) => a - b);
         const grown = outcome(() => {
-          const scan = new GrowingScan(input, bytes.length);
-          for (const cut of cuts) scan.advance(bytes, cut, false);
-          scan.advance(bytes, bytes.length, true);
+          const scan = new GrowingScan(input, bytes.length, (from, to) => {
+            historyReads++;
+            return bytes.slice(from, to);
+          });
+          const part = (end: number, final: boolean) => {
+            const base = windows ? scan.position : 0;
+            scan.advance(bytes.slice(base, end), base, final);
+          };
+          for (const cut of cuts) part(cut, false);
+          part(bytes.length, true);
           return scan.finish();
         });
         expect(grown).toEqual(whole);
       }),
       { numRuns: 1500, seed: 20261203 },
     );
+    // Some columns turned to text after their window had moved on.
+    expect(historyReads).toBeGreaterThan(10);
   });
 
   test('when columns turn to text after thousands of rows, then the earlier cells are read again exactly', () => {

@@ -1,9 +1,13 @@
 // Parsing in the worker gives exactly what parsing in-process gives, errors included.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { AppError } from '../../src/errors.js';
 import { ingestFile } from '../../src/modules/ingest/ingest.js';
 import { ingestInWorker, stopIngestWorker, workerIngester } from '../../src/modules/ingest/ingest-pool.js';
 import type { IngestOptions } from '../../src/modules/ingest/ingest.types.js';
+import { setSpoolDir } from '../../src/modules/ingest/upload-spool.js';
 
 const LIMITS = { maxRows: 1_000_000, maxColumns: 1000, maxCellBytes: 32768 };
 const opts: IngestOptions = { filename: 'data.csv', header: true, limits: LIMITS };
@@ -82,9 +86,8 @@ describe('ingestInWorker', () => {
     expect(result).toEqual(expected);
   });
 
-  test('when an upload is longer than announced, then the part past the shared buffer still arrives whole', async () => {
-    // The first pieces go into the shared buffer, the rest in batches: the worker moves the bytes
-    // to a buffer of its own and reads on.
+  test('when an upload is longer than announced, then it still arrives whole', async () => {
+    // The spool file has no size: the announced one only says there is one.
     const whole = sampleCsv(30_000);
     const expected = await ingestFile(whole, opts);
     const sink = workerIngester.receive(Math.floor(whole.length / 3), { filename: opts.filename, limits: LIMITS });
@@ -92,9 +95,9 @@ describe('ingestInWorker', () => {
     expect(await sink.ingest(opts).result).toEqual(expected);
   });
 
-  test('when the shared buffer of a long upload serves a shorter one next, then nothing of the first is read', async () => {
-    // The second upload's buffer is the first one's, kept for it: its old bytes past the new end
-    // must not count (rows of the first file after the last line of the second).
+  test('when a long upload is followed by a shorter one, then nothing of the first is read', async () => {
+    // Rows of the first file after the last line of the second must not count (a spool file or a
+    // buffer used again would hold them).
     const long = sampleCsv(30_000);
     const short = new TextEncoder().encode('id,price\n1,2.5\n2,');
     for (const [file, hint] of [[long, long.length], [short, short.length + 40]] as const) {
@@ -153,6 +156,76 @@ describe('ingestInWorker', () => {
     const files = [1, 2, 3, 4].map((n) => new TextEncoder().encode('v\n' + Array.from({ length: n }, (_, i) => i).join('\n')));
     const results = await Promise.all(files.map((f) => ingestInWorker(f, opts)));
     expect(results.map((r) => r.table.rowCount)).toEqual([1, 2, 3, 4]);
+  });
+
+  test('when an upload is spooled, then the file is gone from disk at once and its descriptor is closed after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'statlas-spool-test-'));
+    setSpoolDir(dir);
+    try {
+      const fds = () => readdirSync('/proc/self/fd').length;
+      const before = fds();
+      const whole = sampleCsv(5_000);
+      const sink = workerIngester.receive(whole.length, { filename: opts.filename, limits: LIMITS });
+      sink.write(whole.slice(0, 1000));
+      expect(readdirSync(dir)).toEqual([]); // no name on disk, even while it is written
+      expect(fds()).toBe(before + 1);
+      sink.write(whole.slice(1000));
+      expect(await sink.ingest(opts).result).toEqual(await ingestFile(whole, opts));
+      expect(fds()).toBe(before);
+      // Dropped before its end: closed too.
+      const dropped = workerIngester.receive(1000);
+      dropped.write(whole.slice(0, 500));
+      expect(fds()).toBe(before + 1);
+      dropped.abort();
+      expect(fds()).toBe(before);
+    } finally {
+      setSpoolDir();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('when no spool file can be made, then the upload is kept in memory and read all the same', async () => {
+    setSpoolDir('/nonexistent/statlas-spool');
+    try {
+      const whole = sampleCsv(5_000);
+      const sink = workerIngester.receive(whole.length, { filename: opts.filename, limits: LIMITS });
+      for (let at = 0; at < whole.length; at += 30_000) sink.write(whole.slice(at, at + 30_000));
+      expect(await sink.ingest(opts).result).toEqual(await ingestFile(whole, opts));
+    } finally {
+      setSpoolDir();
+    }
+  });
+
+  test('when a spooled CSV turns out not to be what it looked like, then it is read again whole, as in-process', async () => {
+    // Read a window at a time (4 MB at most) while it arrives: in this 5.6 MB file a column turns to
+    // text on the last row, when the windows have moved on (its earlier cells are read back from
+    // the file); in the second, the last bytes are not UTF-8 (the whole file is then read the usual
+    // way, as windows-1252).
+    const rows = ['id,code,amount'];
+    for (let i = 0; i < 250_000; i++) rows.push(`${i},${i * 7},${(i * 0.25).toFixed(2)}`);
+    const lateText = new TextEncoder().encode([...rows, '250000,X-1,2.5', ''].join('\n'));
+    const lastRow = new Uint8Array([...lateText, ...new TextEncoder().encode('250001,caf'), 0xe9, 0x0a]);
+    for (const file of [lateText, lastRow]) {
+      const sink = workerIngester.receive(file.length, { filename: opts.filename, limits: LIMITS });
+      for (let at = 0; at < file.length; at += 65_536) {
+        sink.write(file.slice(at, at + 65_536));
+        if (at % (1 << 20) === 0) await new Promise((resolve) => setTimeout(resolve, 5)); // the worker reads on
+      }
+      const result = await sink.ingest(opts).result;
+      expect(result).toEqual(await ingestFile(file, opts));
+    }
+  });
+
+  test('when a spooled CSV has a line longer than a read step, then it is read whole', async () => {
+    // 150 cells of 30,000 characters: 4.5 MB without a line end, more than one step (4 MB) reads.
+    const wide = Array.from({ length: 150 }, (_, c) => `c${c}`).join(',');
+    const row = (k: string) => Array.from({ length: 150 }, (_, c) => `${k}${c}`.padEnd(30_000, k)).join(',');
+    const file = new TextEncoder().encode([wide, row('a'), row('b'), '1,'.repeat(149) + '1', ''].join('\n'));
+    const sink = workerIngester.receive(file.length, { filename: opts.filename, limits: LIMITS });
+    for (let at = 0; at < file.length; at += 1 << 20) sink.write(file.slice(at, at + (1 << 20)));
+    const result = await sink.ingest(opts).result;
+    expect(result).toEqual(await ingestFile(file, opts));
+    expect(result.table.rowCount).toBe(3);
   });
 
   test('when the worker is stopped mid-parse, then that parse fails and the next one starts a new worker', async () => {

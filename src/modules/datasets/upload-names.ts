@@ -1,5 +1,5 @@
-// What we keep of the client's file name: shown back to users, never used as a path
-// (uploads are never written to disk), so it only needs to be readable and harmless.
+// What we keep of the client's file name: shown back to users, never used as a path (an upload
+// waits in a spool file with a name of our own), so it only needs to be readable and harmless.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const MAX_NAME = 255;
 

@@ -447,15 +447,19 @@ function textKind(text: string, dc: boolean): number {
 // ---- the scan ----
 
 interface ScanState {
+  /** The part of the file read now (a window: buf[0] is the file's byte `base`), and its length. */
   buf: Buffer;
+  base: number;
   end: number;
   delim: number;
   width: number;
   dc: boolean;
   maxCellBytes: number;
   maxRows: number;
-  /** Where the first data row starts (demotion reads the earlier cells again from here). */
+  /** Where the first data row starts in the file (demotion reads the earlier cells again from here). */
   dataStart: number;
+  /** The file's bytes [from, to) when they are no longer in the window (demotion); see GrowingScan. */
+  history: ((from: number, to: number) => Uint8Array) | undefined;
   /** Bytes read again by demotions so far (bounded: past it the text path is cheaper). */
   reread: number;
   /** Rows the column arrays hold now, and the estimate of the file's rows they grow to first. */
@@ -476,7 +480,7 @@ interface ScanState {
   onBlock: ((block: ColumnBlock) => void) | undefined;
   /** The file's full size, for progress (the scan may see only a part of it so far). */
   total: number;
-  /** Where the row being read starts, and its index (a scan that stops at a cut can take it back). */
+  /** Where the row being read starts (in the window), and its index (a scan that stops at a cut can take it back). */
   rowStart: number;
   rowIndex: number;
 }
@@ -489,7 +493,7 @@ const FIRST_ROWS = 256;
 /** Scans delimited UTF-8 bytes into a typed table; throws ByteScanUnsure where the text path must decide. */
 export function scanDelimitedBytes(input: ByteScanInput): ByteScanResult {
   const scan = new GrowingScan(input, input.bytes.length);
-  scan.advance(input.bytes, input.bytes.length, true);
+  scan.advance(input.bytes, 0, true);
   return scan.finish();
 }
 
@@ -498,15 +502,29 @@ export function scanDelimitedBytes(input: ByteScanInput): ByteScanResult {
  * last call (final) reads the rest. Exactly the table a scan of the whole file gives: the scan
  * only ever stops at a line end, and a row cut there inside a quoted field (which may hold line
  * ends) is taken back and read again once more of the file is in.
+ *
+ * Each call may get only a window of the file: from where the scan stands (`position`) on. The
+ * bytes before it are then not needed, except when a column turns out to be text after many rows:
+ * its earlier cells are read again, from `history` (an upload spooled to disk, upload-spool.ts).
  */
 export class GrowingScan {
   private st: ScanState | null = null;
   private header: string[] | null = null;
+  /** Where the scan stands in the file: the next advance starts reading here. */
   private pos = 0;
   private rows = 0;
 
-  constructor(private readonly input: Omit<ByteScanInput, 'bytes'>, private readonly total: number) {
+  constructor(
+    private readonly input: Omit<ByteScanInput, 'bytes'>,
+    private readonly total: number,
+    private readonly history?: (from: number, to: number) => Uint8Array,
+  ) {
     if (input.delimiter.length !== 1 || input.delimiter.charCodeAt(0) >= 0x80) throw new ByteScanUnsure('delimiter');
+  }
+
+  /** The file offset the next advance must start its window at (or before). */
+  get position(): number {
+    return this.pos;
   }
 
   /** Sets where progress and blocks go from now on, and who counts distinct values. */
@@ -521,25 +539,30 @@ export class GrowingScan {
   }
 
   /**
-   * Reads bytes[start, end): all of it when `final`, else up to `end`, which must follow a line
-   * end (LF) of the text. Throws ByteScanUnsure or AppError as the whole-file scan would.
+   * Reads the file's bytes from `position` to the end of `window`, which holds the file's bytes
+   * from `base` on (base <= position): all of them when `final`, else the window must end just
+   * after a line end (LF) of the text. The window is not kept. Throws ByteScanUnsure or AppError
+   * as the whole-file scan would.
    */
-  advance(bytes: Uint8Array, end: number, final: boolean): void {
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, end);
+  advance(window: Uint8Array, base: number, final: boolean): void {
+    if (base > this.pos) throw new Error(`The window starts at ${base}, after the scan's position ${this.pos}.`);
+    const buf = Buffer.from(window.buffer, window.byteOffset, window.byteLength);
     if (!this.st) {
+      if (base !== 0) throw new Error('The first window must start at the beginning of the file.');
       if (!this.begin(buf, final)) return;
     }
     const st = this.st!;
     st.buf = buf;
-    st.end = end;
+    st.base = base;
+    st.end = buf.length;
     try {
-      this.rows = scanRows(st, this.pos, this.rows);
-      this.pos = end;
+      this.rows = scanRows(st, this.pos - base, this.rows);
+      this.pos = base + buf.length;
     } catch (err) {
       // A quoted field runs past the part we have: take its row back, read it with the next part.
       if (final || !(err instanceof ByteScanUnsure) || err.reason !== 'unclosed quote') throw err;
       takeBackRow(st);
-      this.pos = st.rowStart;
+      this.pos = base + st.rowStart;
       this.rows = st.rowIndex;
     }
   }
@@ -575,6 +598,7 @@ export class GrowingScan {
     const cap = Math.min(expectedRows, FIRST_ROWS);
     const st: ScanState = {
       buf,
+      base: 0,
       end: buf.length,
       delim,
       width,
@@ -582,6 +606,7 @@ export class GrowingScan {
       maxCellBytes: limits.maxCellBytes,
       maxRows: limits.maxRows,
       dataStart: input.header ? first.end : first.start,
+      history: this.history,
       reread: 0,
       cap,
       expectedRows,
@@ -908,7 +933,7 @@ function scanRows(st: ScanState, pos: number, rows: number): number {
       throw new AppError('FILE_TOO_LARGE', `The file has more than ${maxRows} rows.`, { limit: maxRows });
     }
     if ((rows & (PROGRESS_EVERY_ROWS - 1)) === 0) {
-      if (progress !== undefined) progress(pos / st.total);
+      if (progress !== undefined) progress((st.base + pos) / st.total);
       if (st.onBlock !== undefined && (rows & (CHUNK_ROWS - 1)) === 0) emitBlock(st, rows);
     }
   }
@@ -1075,10 +1100,13 @@ function demote(st: ScanState, col: number, row: number): void {
     return;
   }
   byteScanStats.rescans++;
-  const buf = st.buf;
-  const n = st.end;
+  // The earlier rows are in the window, or (a window further on) read back from the file's start.
+  const inWindow = st.dataStart >= st.base;
+  const buf = inWindow ? st.buf : earlierRows(st);
+  const n = inWindow ? st.end : buf.length;
   const delim = st.delim;
-  let pos = st.dataStart;
+  const from = inWindow ? st.dataStart - st.base : 0;
+  let pos = from;
   for (let r = 0; r < row; r++) {
     pos = skipBlankLines(buf, pos, n);
     let c = 0;
@@ -1106,8 +1134,15 @@ function demote(st: ScanState, col: number, row: number): void {
     }
   }
   // Several late demotions of big columns: the text path reads the file once, which is then cheaper.
-  st.reread += pos - st.dataStart;
-  if (st.reread > 4 * (n - st.dataStart) + (1 << 20)) throw new ByteScanUnsure('re-reading');
+  st.reread += pos - from;
+  if (st.reread > 4 * (st.base + st.end - st.dataStart) + (1 << 20)) throw new ByteScanUnsure('re-reading');
+}
+
+/** The file from its first data row to the row being read, when the window no longer holds it. */
+function earlierRows(st: ScanState): Buffer {
+  if (!st.history) throw new Error('The earlier rows are not in the window, and there is no way to read them again.');
+  const bytes = st.history(st.dataStart, st.base + st.rowStart);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function grow(st: ScanState, rows: number): void {

@@ -4,6 +4,10 @@
 // hold (other options, not UTF-8, not CSV after all, the fast scanner unsure), `finish` says so
 // and the upload is parsed from its start the usual way. When it holds, the result is the one
 // ingestDelimited gives for the whole file: the same scanner, only fed in parts (csv-bytes.ts).
+//
+// It reads the upload a window at a time (UploadBytes), so an upload spooled to disk is never held
+// in memory whole on the way (upload-spool.ts).
+import { isUtf8 } from 'node:buffer';
 import { ByteScanUnsure, GrowingScan } from './csv-bytes.js';
 import { detectEncoding } from './decode-text.js';
 import type { ColumnBlock, DatasetFormat, IngestLimits, IngestOptions, IngestResult } from './ingest.types.js';
@@ -21,31 +25,50 @@ const START_BYTES = 256 * 1024;
  */
 const STEP_BYTES = 4 * 1024 * 1024;
 
+/** An upload's bytes as they arrive: in memory, or in a file read a window at a time. */
+export interface UploadBytes {
+  /** Bytes arrived so far. */
+  readonly length: number;
+  /**
+   * The file's bytes [from, to) (to <= length): `bytes` holds the file from byte `base` (<= from)
+   * to `to`. It may be memory that the next call reuses.
+   */
+  window(from: number, to: number): { bytes: Uint8Array; base: number };
+  /** The file's bytes [from, to), in memory that stays as it is while the upload is read. */
+  copy(from: number, to: number): Uint8Array;
+}
+
 export class GrowingCsv {
   private scan: GrowingScan | null = null;
   private delimiter = '';
   /** Bytes read so far (always just after a line end). */
   private read = 0;
   private gaveUp = false;
+  /** Whether each new part must be checked to be UTF-8 (not after a UTF-8 byte order mark). */
+  private checkUtf8 = true;
   /** Blocks read before anyone asked for them (they go out at finish, if asked for). */
   private early: ColumnBlock[] = [];
 
-  constructor(private readonly filename: string, private readonly limits: IngestLimits, private readonly total: number) {}
+  constructor(
+    private readonly filename: string,
+    private readonly limits: IngestLimits,
+    private readonly total: number,
+    private readonly src: UploadBytes,
+  ) {}
+
+  /** Whether the guess still holds (the scan started, and nothing said it is not this CSV). */
+  get reading(): boolean {
+    return this.scan !== null && !this.gaveUp;
+  }
 
   /**
-   * bytes[0, length) have arrived: reads complete lines among them, one step's worth. True when
-   * there is more to read now (call again soon). Never throws.
+   * Reads complete lines among the bytes arrived, one step's worth. True when there is more to read
+   * now (call again soon). Never throws.
    */
-  feed(bytes: Uint8Array, length: number): boolean {
+  feed(): boolean {
     if (this.gaveUp) return false;
     try {
-      const upTo = Math.min(length, this.scan ? this.read + STEP_BYTES : length);
-      const end = bytes.lastIndexOf(10, upTo - 1) + 1;
-      if (end <= this.read) return false;
-      if (!this.scan && !this.begin(bytes, end)) return false;
-      this.scan!.advance(bytes, end, false);
-      this.read = end;
-      return upTo < length;
+      return this.step(false) && this.read < this.src.length;
     } catch {
       // An error or a doubt: the usual parse of the whole file will say what it is.
       this.giveUp();
@@ -54,22 +77,52 @@ export class GrowingCsv {
   }
 
   /**
+   * Reads about STEP_BYTES more (more when no line ends in them): up to the last line end, or to
+   * the end when `final`. False when there was nothing to read yet. Throws as the scan does, and
+   * ByteScanUnsure when the file is not UTF-8 after all.
+   */
+  private step(final: boolean): boolean {
+    const src = this.src;
+    const length = src.length;
+    const from = this.scan ? this.scan.position : 0;
+    let span = STEP_BYTES;
+    for (;;) {
+      const upTo = Math.min(length, this.read + span);
+      const { bytes, base } = src.window(from, upTo);
+      const end = final && upTo === length ? upTo : base + bytes.lastIndexOf(10, upTo - base - 1) + 1;
+      if (end <= this.read && upTo < length) {
+        span *= 2; // a line longer than a step
+        continue;
+      }
+      if (end <= this.read && !final) return false;
+      const part = bytes.subarray(0, end - base);
+      if (!this.scan && !this.begin(part, end)) return false;
+      // What the guess assumed of the part it saw must hold for the whole file. A part ends at a
+      // line end, which never falls inside a UTF-8 character.
+      if (this.checkUtf8 && !isUtf8(part.subarray(this.read - base))) throw new ByteScanUnsure('not UTF-8');
+      this.scan!.advance(part, base, final);
+      this.read = end;
+      return true;
+    }
+  }
+
+  /**
    * The whole file is in and `format` is what detection said: the parse, or null when it has to
    * start again the usual way (blocks handed out by then are declared void with onBlock(null)).
    * Throws the parse's own error (413 for too many rows, say), as the usual parse would.
    */
-  finish(bytes: Uint8Array, format: DatasetFormat, opts: IngestOptions): IngestResult | null {
+  finish(format: DatasetFormat, opts: IngestOptions): IngestResult | null {
     const scan = this.scan;
     if (!scan || this.gaveUp || (format !== 'csv' && format !== 'tsv') || !this.sameOptions(opts)) return null;
-    // What the guess assumed of the part it saw must hold for the whole file.
-    if (detectEncoding(bytes) !== 'utf-8') return null;
     const onBlock = opts.onBlock;
     // Blocks nobody asked for stay here until the upload lets go of them (dropBlocks).
     if (onBlock) for (const block of this.early.splice(0)) onBlock(block);
     scan.listen(opts.onProgress, onBlock ?? undefined, opts.distinctFromBlocks);
     let parsed: ReturnType<GrowingScan['finish']>;
     try {
-      scan.advance(bytes, bytes.length, true);
+      // The rest a step at a time (never the whole file in one window), then the last line.
+      while (this.read < this.src.length && this.step(false));
+      this.step(true);
       parsed = scan.finish();
     } catch (err) {
       if (!(err instanceof ByteScanUnsure)) throw err;
@@ -85,6 +138,8 @@ export class GrowingCsv {
     if (end < START_BYTES && end < this.total) return false;
     const head = bytes.subarray(0, end);
     if (detectEncoding(head) !== 'utf-8') return this.giveUp();
+    // After a UTF-8 byte order mark the file counts as UTF-8 whatever follows (detectEncoding).
+    this.checkUtf8 = !(head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf);
     const start = bomsLength(head);
     if (isBlankUtf8(head, start)) return this.giveUp();
     const sample = sampleText(head, start);
@@ -103,6 +158,7 @@ export class GrowingCsv {
         onBlock: (block) => this.early.push(block),
       },
       this.total,
+      (from, to) => this.src.copy(from, to),
     );
     return true;
   }

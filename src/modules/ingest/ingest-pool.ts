@@ -3,10 +3,9 @@
 // another in the worker. The result's typed arrays come back transferred, so nothing big is copied.
 //
 // The pieces the upload middleware hands over are small views into socket buffers. When the size is
-// announced (the request's Content-Length), they are copied into a SharedArrayBuffer of that size,
-// which the worker reads as it fills (it is told how far about every megabyte): each byte is copied
-// once, and no buffer per batch is made and collected. That buffer is kept for the next upload for a
-// while (spare-buffer.ts). Otherwise, and past the announced size, pieces are copied into batches of
+// announced (the request's Content-Length), they are written to a spool file (upload-spool.ts),
+// which the worker reads as it fills (it is told how far about every megabyte): the upload is not
+// held in memory. Otherwise (or when no spool file can be made), pieces are copied into batches of
 // about a megabyte, each batch transferred. A piece that owns its whole ArrayBuffer and is big enough
 // is transferred as it is: the caller's buffer is detached then (its length becomes 0).
 //
@@ -22,7 +21,7 @@ import { settled } from './ingester.js';
 import { makeRingBuffer, RING_BYTES, RingReader } from './block-ring.js';
 import type { IngestMode, IngestWorkerData, WorkerError, WorkerReply, WorkerRequest } from './ingest-worker.js';
 import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
-import { spareBuffer } from './spare-buffer.js';
+import { openSpool } from './upload-spool.js';
 
 /** Pieces are gathered into messages of about this size (or the worker told of that much more). */
 const BATCH_BYTES = 1024 * 1024;
@@ -33,15 +32,13 @@ const BATCH_BYTES = 1024 * 1024;
 const SPREADSHEET_BASE_MS = 10_000;
 const SPREADSHEET_MS_PER_MB = 2_000;
 const SPREADSHEETS: ReadonlySet<DatasetFormat> = new Set(['xlsx', 'xls', 'ods']);
-/** The shared buffer of the last upload of announced size, kept for the next one. */
-const sharedBuffers = spareBuffer((size) => new SharedArrayBuffer(size));
 
 interface Pending {
   format: Deferred<DatasetFormat>;
   result: Deferred<IngestResult | InspectResult>;
   onProgress?: (fraction: number) => void;
   onBlock?: (block: ColumnBlock | null) => void;
-  /** Lets go of the worker for this upload (once), and of its shared buffer. */
+  /** Lets go of the worker for this upload (once), and closes its spool file. */
   letGo: () => void;
   /** The file's size (for a spreadsheet's time limit). */
   bytes: number;
@@ -73,6 +70,8 @@ let ring: RingReader | null = null;
 /** Uploads the worker holds (open or parsing): while there are any, the worker keeps the process alive. */
 let open = 0;
 const pending = new Map<number, Pending>();
+/** The spool files the worker may read, by upload: closed when it is done with them or dies. */
+const spools = new Map<number, { worker: Worker; close: () => void }>();
 let nextId = 1;
 
 /** The app's ingester: every upload is received and parsed in the worker. */
@@ -102,24 +101,26 @@ export async function stopIngestWorker(): Promise<void> {
 function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
   const id = nextId++;
   const w = use();
-  let state: 'open' | 'ended' | 'aborted' = 'open';
+  let state: 'open' | 'ended' | 'aborted' | 'failed' = 'open';
   let batch: Uint8Array[] = [];
   let batched = 0;
   let received = 0;
-  // The upload's shared buffer while pieces still fit in it, how much of it is written, and how
-  // much the worker was told of.
-  const sharedBuf = sizeHint > 0 ? sharedBuffers.take(sizeHint) : null;
-  let shared = sharedBuf ? new Uint8Array(sharedBuf) : null;
-  let written = 0;
+  // An upload of announced size goes to a spool file; how much of it the worker was told of.
+  const spool = sizeHint > 0 ? openSpool() : null;
   let told = 0;
+  const closeSpool = () => {
+    spool?.close();
+    spools.delete(id);
+  };
+  if (spool) spools.set(id, { worker: w, close: closeSpool });
   let held = true;
   const letGo = () => {
     if (held && worker === w) release();
     held = false;
   };
-  /** The parse is over: the worker reads the shared buffer no more. */
+  /** The worker is done with this upload: it reads the spool file no more. */
   const parsed = () => {
-    if (sharedBuf && held && worker === w) sharedBuffers.giveBack(sharedBuf);
+    closeSpool();
     letGo();
   };
 
@@ -128,9 +129,9 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
     if (worker === w) w.postMessage(msg, transfer);
   };
   const tell = () => {
-    if (written === told) return;
-    told = written;
-    send({ type: 'grown', id, length: written });
+    if (!spool || spool.length === told) return;
+    told = spool.length;
+    send({ type: 'grown', id, length: told });
   };
   const flush = () => {
     tell();
@@ -147,6 +148,11 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
     send({ type: 'chunk', id, bytes }, [bytes.buffer as ArrayBuffer]);
   };
   const end = <T>(opts: IngestOptions, mode: IngestMode): IngestJob<T> => {
+    if (state === 'failed') {
+      state = 'ended';
+      const full = noRoom();
+      return settled({ format: Promise.reject(full), result: Promise.reject(full) });
+    }
     if (state !== 'open') throw new Error('This upload was already read or dropped.');
     state = 'ended';
     flush();
@@ -164,28 +170,38 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
     }
     return settled({ format: job.format.promise, result: job.result.promise as Promise<T> });
   };
+  /** Tells the worker to drop the upload, and lets go of it here. */
+  const drop = () => {
+    batch = [];
+    send({ type: 'abort', id });
+    // A read of the spool file the worker may be doing now only feeds the dropped upload.
+    closeSpool();
+    letGo();
+  };
 
   send({
     type: 'open',
     id,
     sizeHint,
     ...(expect ? { expect: { filename: expect.filename, limits: { ...expect.limits } } } : {}),
-    ...(sharedBuf ? { shared: sharedBuf } : {}),
+    ...(spool ? { spool: spool.fd } : {}),
   });
   return {
     write(chunk) {
-      if (state !== 'open' || chunk.length === 0) return;
+      // After the worker died, the upload fails at its end (workerStopped): nothing to keep.
+      if (state !== 'open' || chunk.length === 0 || worker !== w) return;
       received += chunk.length;
-      if (shared) {
-        if (written + chunk.length <= shared.length) {
-          shared.set(chunk, written);
-          written += chunk.length;
-          if (written - told >= BATCH_BYTES) tell();
+      if (spool) {
+        try {
+          spool.write(chunk);
+        } catch {
+          // The disk is full (or failing): this upload cannot be kept; the server goes on.
+          state = 'failed';
+          drop();
           return;
         }
-        // More than announced: the rest goes in batches (each tells the worker how far the buffer
-        // was written first; the worker then moves to a buffer of its own).
-        shared = null;
+        if (spool.length - told >= BATCH_BYTES) tell();
+        return;
       }
       const owns = chunk.buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
       if (owns && chunk.length >= BATCH_BYTES) {
@@ -200,11 +216,9 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
     ingest: (opts) => end<IngestResult>(opts, 'ingest'),
     inspect: (opts) => end<InspectResult>(opts, 'inspect'),
     abort() {
-      if (state !== 'open') return;
+      if (state !== 'open' && state !== 'failed') return;
       state = 'aborted';
-      batch = [];
-      send({ type: 'abort', id });
-      letGo();
+      drop();
     },
   };
 }
@@ -244,6 +258,11 @@ function start(): Worker {
 }
 
 /** What an upload gets when the worker stopped before its file was read (not the file's fault). */
+/** What an upload gets when its spool file could not be written (the disk is full, say). */
+function noRoom(): AppError {
+  return new AppError('UNAVAILABLE', 'The server has no room to keep this file right now. Nothing was saved. Please try again later.');
+}
+
 function workerStopped(): AppError {
   return new AppError('UNAVAILABLE', 'The file reader had to restart before this file was read. Nothing was saved. Please upload the file again.');
 }
@@ -328,6 +347,7 @@ function onDeath(w: Worker, err: Error | null): void {
   if (worker !== w) return;
   worker = null; // the next upload starts a fresh one (its sinks no longer count here)
   open = 0;
+  for (const spool of [...spools.values()]) if (spool.worker === w) spool.close();
   const jobs = [...pending.values()];
   pending.clear();
   for (const job of jobs) {

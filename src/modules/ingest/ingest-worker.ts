@@ -4,16 +4,20 @@
 // (the result, its typed arrays transferred, not copied) or `error` (an AppError's code, message and
 // details, or a plain message).
 //
-// An upload of announced size arrives in a SharedArrayBuffer the request thread writes into (it says
-// how far with `grown`), so its bytes are copied once, not twice. Other uploads come as `chunk`s,
-// assembled here; one such buffer is kept for the next upload for a while (spare-buffer.ts).
+// An upload usually arrives in a spool file the request thread writes (upload-spool.ts; it says how
+// far with `grown`), read here a window at a time, so the file is never held in memory whole. Only
+// a file that is not a CSV the scan can read (a spreadsheet, JSON, another encoding...) is read
+// into memory, for the usual parse. Without a spool file (none could be made, or the size was not
+// announced) it comes as `chunk`s, assembled here; one such buffer is kept for the next upload for a
+// while (spare-buffer.ts).
+import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../errors.js';
 import { RingWriter } from './block-ring.js';
 import { setBlockMemory } from './csv-bytes.js';
 import { detectFormat } from './detect-format.js';
 import { describeResult, ingestFile } from './ingest.js';
-import { GrowingCsv } from './csv-stream.js';
+import { GrowingCsv, type UploadBytes } from './csv-stream.js';
 import { spareBuffer } from './spare-buffer.js';
 import type { UploadHints } from './ingester.js';
 import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectResult } from './ingest.types.js';
@@ -21,10 +25,13 @@ import type { ColumnBlock, DatasetFormat, IngestOptions, IngestResult, InspectRe
 export type IngestMode = 'ingest' | 'inspect';
 
 export type WorkerRequest =
-  /** `shared`: where the request thread writes an upload of announced size (else `chunk`s come). */
-  | { type: 'open'; id: number; sizeHint: number; expect?: UploadHints; shared?: SharedArrayBuffer }
+  /**
+   * `spool`: the file descriptor of the spool file the request thread writes the upload into (else
+   * `chunk`s come). The request thread closes it once this upload is done, failed or dropped.
+   */
+  | { type: 'open'; id: number; sizeHint: number; expect?: UploadHints; spool?: number }
   | { type: 'chunk'; id: number; bytes: Uint8Array }
-  /** The first `length` bytes of the upload's shared buffer are written. */
+  /** The first `length` bytes of the upload's spool file are written. */
   | { type: 'grown'; id: number; length: number }
   | { type: 'end'; id: number; opts: PlainOptions; mode: IngestMode; blocks: boolean }
   | { type: 'abort'; id: number };
@@ -99,21 +106,46 @@ function blockReply(id: number, block: ColumnBlock): { reply: WorkerReply; trans
 const INITIAL_BYTES = 64 * 1024;
 /** The buffer the last upload that came in chunks was assembled in, kept for the next one. */
 const buffers = spareBuffer<Uint8Array>((size) => new Uint8Array(size));
+/** Where windows of spool files are read into: one for all uploads (each read is used at once). */
+let windowBuf = Buffer.allocUnsafe(0);
 
-class Upload {
-  private buf: Uint8Array;
-  /** The request thread's buffer (it keeps it for the next upload: never given back here). */
-  private shared: boolean;
+/** Reads the spool file's bytes [from, to) into `into` (from its start). */
+function readSpool(fd: number, into: Uint8Array, from: number, to: number): void {
+  for (let at = 0; from + at < to; ) {
+    const n = readSync(fd, into, at, to - from - at, from + at);
+    if (n === 0) throw new Error('The upload file ended before the bytes it was said to hold.');
+    at += n;
+  }
+}
+
+class Upload implements UploadBytes {
+  /** The upload in memory (chunks), or null when it is in a spool file. */
+  private buf: Uint8Array | null;
   length = 0;
   /** Reads the file as a CSV while it arrives (a guess, checked at the end). */
   readonly csv: GrowingCsv | null;
   private feeding = false;
   private ended = false;
+  /** The whole file read from the spool file, once asked for. */
+  private whole: Uint8Array | null = null;
 
-  constructor(sizeHint: number, expect?: UploadHints, shared?: SharedArrayBuffer) {
-    this.shared = shared !== undefined;
-    this.buf = shared ? new Uint8Array(shared) : buffers.take(Math.max(1, sizeHint || INITIAL_BYTES));
-    this.csv = expect ? new GrowingCsv(expect.filename, expect.limits, sizeHint || INITIAL_BYTES) : null;
+  constructor(sizeHint: number, expect?: UploadHints, private readonly spool?: number) {
+    this.buf = spool === undefined ? buffers.take(Math.max(1, sizeHint || INITIAL_BYTES)) : null;
+    this.csv = expect ? new GrowingCsv(expect.filename, expect.limits, sizeHint || INITIAL_BYTES, this) : null;
+  }
+
+  window(from: number, to: number): { bytes: Uint8Array; base: number } {
+    if (this.buf) return { bytes: this.buf.subarray(0, to), base: 0 };
+    if (windowBuf.length < to - from) windowBuf = Buffer.allocUnsafe(Math.max(to - from, windowBuf.length * 2));
+    readSpool(this.spool!, windowBuf, from, to);
+    return { bytes: windowBuf.subarray(0, to - from), base: from };
+  }
+
+  copy(from: number, to: number): Uint8Array {
+    if (this.buf) return this.buf.subarray(from, to);
+    const bytes = new Uint8Array(to - from);
+    readSpool(this.spool!, bytes, from, to);
+    return bytes;
   }
 
   /** Reads what arrived, once the pieces waiting in the queue are in (not once per piece). */
@@ -122,42 +154,50 @@ class Upload {
     this.feeding = true;
     setImmediate(() => {
       this.feeding = false;
-      if (!this.ended && this.csv!.feed(this.buf, this.length)) this.feedSoon();
+      if (!this.ended && this.csv!.feed()) this.feedSoon();
     });
   }
 
   append(chunk: Uint8Array): void {
+    if (!this.buf) throw new Error('This upload comes through its spool file, not in chunks.');
     const need = this.length + chunk.length;
     if (need > this.buf.length) {
       // More than announced (no Content-Length, or a chunked body): grow by half again.
       const next = new Uint8Array(Math.max(need, Math.ceil(this.buf.length * 1.5)));
       next.set(this.buf.subarray(0, this.length));
-      if (!this.shared) buffers.giveBack(this.buf);
+      buffers.giveBack(this.buf);
       this.buf = next;
-      this.shared = false;
     }
     this.buf.set(chunk, this.length);
     this.length = need;
     this.feedSoon();
   }
 
-  /** The request thread wrote the shared buffer up to `length`. */
+  /** The request thread wrote the spool file up to `length`. */
   grown(length: number): void {
     this.length = length;
     this.feedSoon();
   }
 
-  /** The whole file (no more pieces come). */
+  /** No more pieces come: reading goes on only from finish(). */
+  end(): void {
+    this.ended = true;
+  }
+
+  /** The whole file in memory (read from the spool file when it is there). */
   bytes(): Uint8Array {
     this.ended = true;
-    return this.buf.subarray(0, this.length);
+    if (this.buf) return this.buf.subarray(0, this.length);
+    return (this.whole ??= this.copy(0, this.length));
   }
 
   /** Done with the bytes (also when dropped: a read still scheduled then stops). */
   release(): void {
     this.ended = true;
     this.csv?.dropBlocks();
-    if (!this.shared) buffers.giveBack(this.buf);
+    if (this.buf) buffers.giveBack(this.buf);
+    this.buf = null;
+    this.whole = null;
   }
 }
 
@@ -168,7 +208,7 @@ if (port) {
   port.on('message', (msg: WorkerRequest) => {
     switch (msg.type) {
       case 'open':
-        uploads.set(msg.id, new Upload(msg.sizeHint, msg.expect, msg.shared));
+        uploads.set(msg.id, new Upload(msg.sizeHint, msg.expect, msg.spool));
         return;
       case 'chunk':
         uploads.get(msg.id)?.append(msg.bytes);
@@ -190,6 +230,24 @@ if (port) {
   });
 }
 
+/** How much of the file's start tells a CSV's format (the rest only has more rows). */
+const DETECT_BYTES = 1024 * 1024;
+
+/**
+ * The format, as detectFormat says for the whole file. While the CSV guess holds (its scan saw a
+ * UTF-8 text that is no JSON, and checks that the rest is UTF-8 too), the file's start decides it,
+ * cut after a line end: a spool file is then not read into memory for the check.
+ */
+function detectUploadFormat(upload: Upload, opts: PlainOptions) {
+  const detect = { delimiter: opts.delimiter, encoding: opts.encoding };
+  if (!upload.csv?.reading || upload.length <= DETECT_BYTES) return detectFormat(upload.bytes(), opts.filename, detect);
+  const start = upload.copy(0, DETECT_BYTES);
+  const cut = start.lastIndexOf(10) + 1;
+  if (cut === 0) return detectFormat(upload.bytes(), opts.filename, detect);
+  const head = start.subarray(0, cut);
+  return detectFormat(head, opts.filename, detect).then((d) => (d.format === 'csv' || d.format === 'tsv' ? d : detectFormat(upload.bytes(), opts.filename, detect)));
+}
+
 async function finish(id: number, upload: Upload, opts: PlainOptions, mode: IngestMode, blocks: boolean): Promise<void> {
   const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port!.postMessage(reply, transfer);
   const postBlock = (block: ColumnBlock | null) => {
@@ -200,8 +258,11 @@ async function finish(id: number, upload: Upload, opts: PlainOptions, mode: Inge
   try {
     // Nothing of the result points into the upload's bytes (cells become new strings and numbers),
     // so its buffer can serve the next upload.
-    const bytes = upload.bytes();
-    const { format } = await detectFormat(bytes, opts.filename, { delimiter: opts.delimiter, encoding: opts.encoding });
+    upload.end();
+    // A file that came in whole before the worker got to it: the CSV guess starts now (the first
+    // step reads the start), so that it too is read a window at a time.
+    upload.csv?.feed();
+    const { format } = await detectUploadFormat(upload, opts);
     post({ id, type: 'format', format });
     const full: IngestOptions = {
       ...opts,
@@ -209,7 +270,7 @@ async function finish(id: number, upload: Upload, opts: PlainOptions, mode: Inge
       ...(blocks ? { onBlock: (block: ColumnBlock | null) => postBlock(block) } : {}),
     };
     // Most of a CSV may be read already; otherwise (or when the guess was wrong) from the start.
-    const result = upload.csv?.finish(bytes, format, full) ?? (await ingestFile(bytes, full));
+    const result = upload.csv?.finish(format, full) ?? (await ingestFile(upload.bytes(), full));
     if (mode === 'inspect') post({ id, type: 'done', result: describeResult(result) });
     else post({ id, type: 'done', result }, resultBuffers(result));
   } catch (err) {
