@@ -108,6 +108,8 @@ const INITIAL_BYTES = 64 * 1024;
 const buffers = spareBuffer<Uint8Array>((size) => new Uint8Array(size));
 /** Where windows of spool files are read into: one for all uploads (each read is used at once). */
 let windowBuf = Buffer.allocUnsafe(0);
+/** A window buffer grown past this (a line longer than a read step) is not kept after its upload. */
+const KEPT_WINDOW_BYTES = 8 * 1024 * 1024;
 
 /** Reads the spool file's bytes [from, to) into `into` (from its start). */
 function readSpool(fd: number, into: Uint8Array, from: number, to: number): void {
@@ -198,6 +200,7 @@ class Upload implements UploadBytes {
     if (this.buf) buffers.giveBack(this.buf);
     this.buf = null;
     this.whole = null;
+    if (windowBuf.length > KEPT_WINDOW_BYTES) windowBuf = Buffer.allocUnsafe(0);
   }
 }
 
