@@ -25,6 +25,8 @@ import { BinaryCopyReader, binaryCopyPieces } from './pg-binary-copy.js';
 const PRISMA_WRITE_BATCH = 8;
 /** Payload per SQLite write transaction (it blocks the event loop while it runs). */
 const SQLITE_TX_BYTES = 4 * 1024 * 1024;
+/** Page cache per SQLite content connection, in KB (SQLite's own default). */
+const PAGE_CACHE_KB = 2000;
 /** How long a SQLite write retries while another connection holds the write lock. */
 const BUSY_WAIT_MS = 10_000;
 /** Connections of the PostgreSQL content pool. */
@@ -170,6 +172,11 @@ function sqliteContent(file: string): ContentRepo {
       writer.pragma('synchronous = NORMAL');
       // Readers never wait for writers in WAL mode.
       const reader = new Database(file, { timeout: 1_000 }) as unknown as SqliteConnection;
+      // better-sqlite3 builds SQLite with a 16 MB page cache per connection, and the server kept it
+      // full after the first big upload. Chunks are written once and read once, so a cache does
+      // not help them: with SQLite's usual 2 MB, the peak during a 72 MB upload was about 17 MB
+      // lower (median of 15: 276 against 293 MB), for the same upload time.
+      for (const db of [writer, reader]) db.pragma(`cache_size = -${PAGE_CACHE_KB}`);
       conns = { writer, reader };
       return conns;
     })();
