@@ -7,7 +7,7 @@ import { AppError } from '../../src/errors.js';
 import { ingestFile } from '../../src/modules/ingest/ingest.js';
 import { ingestInWorker, stopIngestWorker, workerIngester } from '../../src/modules/ingest/ingest-pool.js';
 import type { IngestOptions } from '../../src/modules/ingest/ingest.types.js';
-import { setSpoolDir } from '../../src/modules/ingest/upload-spool.js';
+import { setSpoolDir, setSpoolWriteLimit } from '../../src/modules/ingest/upload-spool.js';
 
 const LIMITS = { maxRows: 1_000_000, maxColumns: 1000, maxCellBytes: 32768 };
 const opts: IngestOptions = { filename: 'data.csv', header: true, limits: LIMITS };
@@ -182,6 +182,26 @@ describe('ingestInWorker', () => {
       setSpoolDir();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('when the disk is full, then that upload gets a 503, its file is closed, and the next one works', async () => {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    setSpoolWriteLimit(100_000);
+    try {
+      const whole = sampleCsv(5_000);
+      const sink = workerIngester.receive(whole.length, { filename: opts.filename, limits: LIMITS });
+      for (let at = 0; at < whole.length; at += 30_000) sink.write(whole.slice(at, at + 30_000));
+      expect(fds()).toBe(before);
+      const job = sink.ingest(opts);
+      await expect(job.format).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503, message: expect.stringContaining('no room') });
+      await expect(job.result).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    } finally {
+      setSpoolWriteLimit();
+    }
+    const next = workerIngester.receive(100, { filename: opts.filename, limits: LIMITS });
+    next.write(new TextEncoder().encode('a,b\n1,2\n'));
+    expect((await next.ingest(opts).result).table.rowCount).toBe(1);
   });
 
   test('when no spool file can be made, then the upload is kept in memory and read all the same', async () => {

@@ -257,12 +257,12 @@ function start(): Worker {
   return w;
 }
 
-/** What an upload gets when the worker stopped before its file was read (not the file's fault). */
 /** What an upload gets when its spool file could not be written (the disk is full, say). */
 function noRoom(): AppError {
   return new AppError('UNAVAILABLE', 'The server has no room to keep this file right now. Nothing was saved. Please try again later.');
 }
 
+/** What an upload gets when the worker stopped before its file was read (not the file's fault). */
 function workerStopped(): AppError {
   return new AppError('UNAVAILABLE', 'The file reader had to restart before this file was read. Nothing was saved. Please upload the file again.');
 }

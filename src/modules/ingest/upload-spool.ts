@@ -25,10 +25,16 @@ export interface Spool {
 }
 
 let dir = tmpdir();
+let writeLimit = Infinity;
 
 /** Where spool files are made (tests); no argument restores the system's temporary folder. */
 export function setSpoolDir(path = tmpdir()): void {
   dir = path;
+}
+
+/** Makes spool files refuse to grow past `bytes`, as a full disk would (tests); no argument lifts it. */
+export function setSpoolWriteLimit(bytes = Infinity): void {
+  writeLimit = bytes;
 }
 
 /** A new, empty spool file, or null when none can be made here (the caller keeps the upload in memory). */
@@ -62,6 +68,7 @@ export function openSpool(): Spool | null {
     write(piece) {
       if (!open) throw new Error('This spool file is closed.');
       try {
+        if (length + piece.length > writeLimit) throw Object.assign(new Error('No space left on device'), { code: 'ENOSPC' });
         for (let at = 0; at < piece.length; ) at += writeSync(fd, piece, at, piece.length - at, length + at);
       } catch (err) {
         close();
