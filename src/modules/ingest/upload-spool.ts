@@ -24,11 +24,12 @@ export interface Spool {
   close(): void;
 }
 
-let dir = tmpdir();
+/** Where spool files are made; null: the system's temporary folder (TMPDIR), asked at each upload. */
+let dir: string | null = null;
 let writeLimit = Infinity;
 
 /** Where spool files are made (tests); no argument restores the system's temporary folder. */
-export function setSpoolDir(path = tmpdir()): void {
+export function setSpoolDir(path: string | null = null): void {
   dir = path;
 }
 
@@ -39,7 +40,7 @@ export function setSpoolWriteLimit(bytes = Infinity): void {
 
 /** A new, empty spool file, or null when none can be made here (the caller keeps the upload in memory). */
 export function openSpool(): Spool | null {
-  const path = join(dir, `statlas-upload-${process.pid}-${randomBytes(8).toString('hex')}`);
+  const path = join(dir ?? tmpdir(), `statlas-upload-${process.pid}-${randomBytes(8).toString('hex')}`);
   let fd: number;
   try {
     fd = openSync(path, 'wx+', 0o600);
