@@ -96,10 +96,12 @@ export class GrowingCsv {
       }
       if (end <= this.read && !final) return false;
       const part = bytes.subarray(0, end - base);
-      if (!this.scan && !this.begin(part, end)) return false;
-      // What the guess assumed of the part it saw must hold for the whole file. A part ends at a
-      // line end, which never falls inside a UTF-8 character.
-      if (this.checkUtf8 && !isUtf8(part.subarray(this.read - base))) throw new ByteScanUnsure('not UTF-8');
+      // begin() checks its part is UTF-8 (detectEncoding); each later part is checked here, so
+      // that what the guess assumed of the start holds for the whole file. A part ends at a line
+      // end, which never falls inside a UTF-8 character.
+      const starting = !this.scan;
+      if (starting && !this.begin(part, end)) return false;
+      if (!starting && this.checkUtf8 && !isUtf8(part.subarray(this.read - base))) throw new ByteScanUnsure('not UTF-8');
       this.scan!.advance(part, base, final);
       this.read = end;
       return true;

@@ -188,7 +188,6 @@ class Upload implements UploadBytes {
 
   /** The whole file in memory (read from the spool file when it is there). */
   bytes(): Uint8Array {
-    this.ended = true;
     if (this.buf) return this.buf.subarray(0, this.length);
     return (this.whole ??= this.copy(0, this.length));
   }
