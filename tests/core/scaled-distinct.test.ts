@@ -68,6 +68,42 @@ describe('counting distinct values through integers', () => {
     );
   });
 
+  test('a range too wide for a cached bitmap: the values are kept in parts and counted the same', () => {
+    // Ranges of up to 3e7 (the bitmap would be 3.7 MB), reached at once or after narrow pieces.
+    const scaleAndValues = fc.integer({ min: -1, max: 4 }).chain((scale) => {
+      const unit = scale < 0 ? DAY : 10 ** -scale;
+      const around = (from: number) => fc.integer({ min: from - 30, max: from + 30 });
+      const k = fc.oneof(fc.integer({ min: -15_000_000, max: 15_000_000 }), around(-15_000_000), around(15_000_000), around(0), around(4_194_304));
+      const value = fc.oneof(k.map((i) => (scale < 0 ? i * DAY : Number((i * unit).toFixed(scale)))), fc.constant(NaN));
+      return fc.tuple(fc.constant(scale), fc.array(value, { maxLength: 300 }), fc.array(fc.nat(300), { maxLength: 5 }));
+    });
+    fc.assert(
+      fc.property(scaleAndValues, ([scale, values, cuts]) => {
+        const all = Float64Array.from(values);
+        const counter = new ScaledDistinct(scale, 1_000_000);
+        const stored = new ScaledDistinct(scale, 1_000_000);
+        let from = 0;
+        for (const cut of [...cuts.map((c) => Math.min(c, values.length)).sort((a, b) => a - b), values.length]) {
+          const piece = all.subarray(from, Math.max(from, cut));
+          expect(counter.add(piece)).toBe(true);
+          const scaled = Int32Array.from(piece, (v) => (v !== v ? -(2 ** 31) : Math.round(scale < 0 ? v / DAY : v * 10 ** scale)));
+          expect(stored.addScaled(scaled, -(2 ** 31))).toBe(true);
+          from = Math.max(from, cut);
+          // Asked between pieces, as well as at the end.
+          expect(counter.count).toBe(reference(values.slice(0, from)));
+        }
+        expect(stored.count).toBe(reference(values));
+      }),
+      { numRuns: 300 },
+    );
+    // Past the range limit (2^25 for so few rows) the parts give up as the bitmap did.
+    const wide = new ScaledDistinct(0, 10);
+    expect(wide.add(Float64Array.of(0, 20_000_000))).toBe(true);
+    expect(wide.count).toBe(2);
+    expect(wide.add(Float64Array.of(-20_000_000))).toBe(false);
+    expect(wide.add(Float64Array.of(1))).toBe(false);
+  });
+
   test('a counter given fewer bits gives up on a range wider than them', () => {
     const narrow = new ScaledDistinct(0, 1_000_000, 4096);
     expect(narrow.add(Float64Array.of(0, 100, 2000))).toBe(true);

@@ -24,6 +24,8 @@ export function blockDistinct() {
   /** Blocks counted, from the first (they come in order). */
   let blocks = 0;
   let scratch: Float64Array | null = null;
+  /** A block's 1-byte whole numbers, widened. */
+  let wide: Int32Array | null = null;
 
   const count = (block: ColumnBlock): void => {
     const { scales, expectedRows = 0 } = block;
@@ -48,7 +50,11 @@ export function blockDistinct() {
       const scaled = scaledRows(kind, data, CHUNK_ROWS);
       let counted: boolean;
       if (scaled && scaled.scale === scale) {
-        counted = counter.addScaled(scaled.rows, scaled.missing);
+        // Always an Int32Array for the counter: a loop that saw both Int8Array and Int32Array
+        // counted every column at about half speed (13 ms instead of 6 for 1M rows of 1..100).
+        const rows = scaled.rows instanceof Int32Array ? scaled.rows : (wide ??= new Int32Array(CHUNK_ROWS));
+        if (rows !== scaled.rows) rows.set(scaled.rows);
+        counted = counter.addScaled(rows, scaled.missing);
       } else {
         readRows(kind, data, CHUNK_ROWS, scratch!, 0);
         counted = counter.add(scratch!);
