@@ -29,6 +29,16 @@ const CACHED_BITS = 1 << 22;
 /** Values converted at a time for the parts (a scratch of 512 KB). */
 const SLICE = 1 << 16;
 
+// The loops over values are plain functions of typed arrays and numbers, not methods: V8 drops a
+// method's optimized code once the last object of its class is gone (its hidden class goes with it),
+// so a counter made per upload had its loops compiled again for every upload (on the request
+// thread's helpers: about 40 compilations and 250 ms per upload of the 1M-row file, with the
+// counters running unoptimized meanwhile). Typed arrays' hidden classes never go.
+
+/** The loops' second answer, so that nothing is allocated per call: new bits set / smallest and largest value. */
+const SET = new Float64Array(1);
+const RANGE = new Float64Array(2);
+
 export class ScaledDistinct {
   /** Decimals the values are counted at (-1: dates, counted in days). */
   readonly scale: number;
@@ -60,124 +70,62 @@ export class ScaledDistinct {
   /** Counts `values` in; false (now and from then on) when a value cannot be counted this way. */
   add(values: Float64Array): boolean {
     if (this.failed) return false;
-    if (this.parts) return this.addToParts(values, 0);
     const scale = this.scale;
     const mul = scale < 0 ? 1 / DAY_MS : POW10[scale];
     const div = scale < 0 ? DAY_MS : POW10[scale];
-    let lo = this.lo;
-    let words = this.words;
-    let count = this.counted;
-    const n = values.length;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    while (!this.parts) {
+      i = setValueBits(values, i, mul, div, scale < 0, this.words, this.lo);
+      this.counted += SET[0];
+      if (i === values.length) return true;
+      // A value the bitmap does not cover, or one that r does not give back.
       const v = values[i];
-      if (v !== v) continue;
       const r = Math.round(v * mul);
-      if ((scale < 0 ? r * div : r / div) !== v) return this.fail();
-      let at = r - lo;
-      if (at < 0 || at >= 32 * words.length) {
-        if (!this.cover(r, lo, words)) return this.fail();
-        if (this.parts) return this.addToParts(values, i);
-        lo = this.lo;
-        words = this.words;
-        at = r - lo;
-      }
-      // Set the bit, and count it when it was not set (without a branch: for columns with many
-      // different values it would be mispredicted about every other value).
-      const w = at >>> 5;
-      const old = words[w];
-      words[w] = old | (1 << (at & 31));
-      count += ((old >>> (at & 31)) & 1) ^ 1;
+      if ((scale < 0 ? r * div : r / div) !== v || !this.cover(r)) return this.fail();
     }
-    this.lo = lo;
-    this.words = words;
-    this.counted = count;
+    const slice = (this.slice ??= new Float64Array(SLICE));
+    for (; i < values.length; i += SLICE) {
+      const n = Math.min(SLICE, values.length - i);
+      if (!scaleValues(values, i, n, mul, div, scale < 0, slice) || !this.parts.add(slice, n)) return this.fail();
+    }
     return true;
   }
 
   /**
    * Counts in values already scaled: r itself, as a stored chunk holds it (whole numbers at scale 0,
    * days at -1, 'decN' chunks at N), `missing` marking a missing one. Nothing to check or round.
-   * The bitmap part of the loop is add's, written out again: kept in locals, not behind a call per
-   * value, it is what makes counting cheap (a shared helper function for the bit made counting 8
-   * columns of 1M rows 15% slower, 28.6 → 33.0 ms, best of 15).
    */
   addScaled(scaled: Int32Array, missing: number): boolean {
     if (this.failed) return false;
-    if (this.parts) return this.addScaledToParts(scaled, missing, 0);
-    let lo = this.lo;
-    let words = this.words;
-    let count = this.counted;
-    const n = scaled.length;
-    for (let i = 0; i < n; i++) {
-      const r = scaled[i];
-      if (r === missing) continue;
-      let at = r - lo;
-      if (at < 0 || at >= 32 * words.length) {
-        if (!this.cover(r, lo, words)) return this.fail();
-        if (this.parts) return this.addScaledToParts(scaled, missing, i);
-        lo = this.lo;
-        words = this.words;
-        at = r - lo;
-      }
-      // Set the bit, and count it when it was not set (without a branch: for columns with many
-      // different values it would be mispredicted about every other value).
-      const w = at >>> 5;
-      const old = words[w];
-      words[w] = old | (1 << (at & 31));
-      count += ((old >>> (at & 31)) & 1) ^ 1;
+    let i = 0;
+    while (!this.parts) {
+      i = setScaledBits(scaled, i, missing, this.words, this.lo);
+      this.counted += SET[0];
+      if (i === scaled.length) return true;
+      if (!this.cover(scaled[i])) return this.fail();
     }
-    this.lo = lo;
-    this.words = words;
-    this.counted = count;
-    return true;
-  }
-
-  /** add() once the values go to the parts: from values[from] on, a slice at a time. */
-  private addToParts(values: Float64Array, from: number): boolean {
-    const scale = this.scale;
-    const mul = scale < 0 ? 1 / DAY_MS : POW10[scale];
-    const div = scale < 0 ? DAY_MS : POW10[scale];
     const slice = (this.slice ??= new Float64Array(SLICE));
-    for (let start = from; start < values.length; start += SLICE) {
-      const n = Math.min(SLICE, values.length - start);
-      for (let i = 0; i < n; i++) {
-        const v = values[start + i];
-        const r = Math.round(v * mul);
-        // NaN (missing) passes as NaN.
-        if (v === v && (scale < 0 ? r * div : r / div) !== v) return this.fail();
-        slice[i] = r;
-      }
-      if (!this.parts!.add(slice, n)) return this.fail();
-    }
-    return true;
-  }
-
-  /** addScaled() once the values go to the parts: from scaled[from] on, a slice at a time. */
-  private addScaledToParts(scaled: Int32Array, missing: number, from: number): boolean {
-    const slice = (this.slice ??= new Float64Array(SLICE));
-    for (let start = from; start < scaled.length; start += SLICE) {
-      const n = Math.min(SLICE, scaled.length - start);
-      for (let i = 0; i < n; i++) {
-        const r = scaled[start + i];
-        slice[i] = r === missing ? NaN : r;
-      }
-      if (!this.parts!.add(slice, n)) return this.fail();
+    for (; i < scaled.length; i += SLICE) {
+      const n = Math.min(SLICE, scaled.length - i);
+      widenScaled(scaled, i, n, missing, slice);
+      if (!this.parts.add(slice, n)) return this.fail();
     }
     return true;
   }
 
   /**
-   * Grows the bitmap (at least doubling, on the side r came from) so that it covers r; false past
-   * the range limit. `lo` and `words` are the caller's current ones (it keeps them in locals).
+   * Grows the bitmap (at least doubling, on the side r came from) so that it covers r, or moves to
+   * parts when that bitmap would be wider than CACHED_BITS; false past the range limit.
    */
-  private cover(r: number, lo: number, words: Int32Array): boolean {
+  private cover(r: number): boolean {
     if (r < -(2 ** 52) || r > 2 ** 52) return false; // r - lo stays exact below that
+    const { lo, words } = this;
     const empty = words.length === 0;
     const hi = lo + 32 * words.length - 1;
     const needed = empty ? 1 : Math.max(hi, r) - Math.min(lo, r) + 1;
     if (needed > this.limit) return false;
     const bits = Math.min(this.limit, Math.max(needed, 2 * 32 * words.length, 8192));
-    if (bits > CACHED_BITS) return this.toParts(lo, words);
+    if (bits > CACHED_BITS) return this.toParts();
     const size = Math.ceil(bits / 32);
     const grown = new Int32Array(size);
     // Room on the side the value came from (both sides for the first value).
@@ -189,20 +137,14 @@ export class ScaledDistinct {
   }
 
   /** Moves the values counted so far (each once: the bitmap's bits) to parts, which take the rest. */
-  private toParts(lo: number, words: Int32Array): true {
+  private toParts(): true {
     const parts = new RangeParts(this.limit);
     const slice = (this.slice ??= new Float64Array(SLICE));
-    let n = 0;
-    for (let w = 0; w < words.length; w++) {
-      for (let word = words[w]; word !== 0; word &= word - 1) {
-        slice[n++] = lo + 32 * w + (31 - Math.clz32(word & -word));
-        if (n === SLICE) {
-          parts.add(slice, n);
-          n = 0;
-        }
-      }
+    const { lo, words } = this;
+    for (let w = 0; w < words.length; ) {
+      w = bitsToValues(words, w, lo, slice);
+      parts.add(slice, SET[0]);
     }
-    parts.add(slice, n);
     this.parts = parts;
     this.words = new Int32Array(0);
     return true;
@@ -214,6 +156,88 @@ export class ScaledDistinct {
     this.parts = null;
     return false;
   }
+}
+
+/**
+ * Sets the bits of r = round(v·mul) for values[from..] in `words` (bit k is r = lo + k), counting
+ * the ones not set before in SET[0]. Stops at the first value outside the bitmap, or that r does not
+ * give back (r / div, or r · div for days): returns its index (values.length when none).
+ */
+function setValueBits(values: Float64Array, from: number, mul: number, div: number, days: boolean, words: Int32Array, lo: number): number {
+  const bits = 32 * words.length;
+  let count = 0;
+  let i = from;
+  for (; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    const r = Math.round(v * mul);
+    if ((days ? r * div : r / div) !== v) break;
+    const at = r - lo;
+    if (at < 0 || at >= bits) break;
+    // Set the bit, and count it when it was not set (without a branch: for columns with many
+    // different values it would be mispredicted about every other value).
+    const w = at >>> 5;
+    const old = words[w];
+    words[w] = old | (1 << (at & 31));
+    count += ((old >>> (at & 31)) & 1) ^ 1;
+  }
+  SET[0] = count;
+  return i;
+}
+
+/**
+ * setValueBits for values already scaled (`missing` marks a missing one): nothing to check or round.
+ * The bit lines are setValueBits', written out again: kept in one loop, not behind a call per value,
+ * they are what makes counting cheap (a shared helper function for the bit made counting 8 columns
+ * of 1M rows 15% slower, 28.6 → 33.0 ms, best of 15).
+ */
+function setScaledBits(scaled: Int32Array, from: number, missing: number, words: Int32Array, lo: number): number {
+  const bits = 32 * words.length;
+  let count = 0;
+  let i = from;
+  for (; i < scaled.length; i++) {
+    const r = scaled[i];
+    if (r === missing) continue;
+    const at = r - lo;
+    if (at < 0 || at >= bits) break;
+    const w = at >>> 5;
+    const old = words[w];
+    words[w] = old | (1 << (at & 31));
+    count += ((old >>> (at & 31)) & 1) ^ 1;
+  }
+  SET[0] = count;
+  return i;
+}
+
+/** r of values[from..from+n) into `out` (NaN stays NaN); false when one does not give its value back. */
+function scaleValues(values: Float64Array, from: number, n: number, mul: number, div: number, days: boolean, out: Float64Array): boolean {
+  for (let i = 0; i < n; i++) {
+    const v = values[from + i];
+    const r = Math.round(v * mul);
+    if (v === v && (days ? r * div : r / div) !== v) return false;
+    out[i] = r;
+  }
+  return true;
+}
+
+/** scaled[from..from+n) into `out`, missing as NaN. */
+function widenScaled(scaled: Int32Array, from: number, n: number, missing: number, out: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    const r = scaled[from + i];
+    out[i] = r === missing ? NaN : r;
+  }
+}
+
+/** The values whose bits are set in words[from..], until `out` is full: their count in SET[0], the next word returned. */
+function bitsToValues(words: Int32Array, from: number, lo: number, out: Float64Array): number {
+  let n = 0;
+  let w = from;
+  // A word has at most 32 bits: stop while all of the next one fits.
+  for (; w < words.length && n <= out.length - 32; w++) {
+    for (let word = words[w]; word !== 0; word &= word - 1) out[n++] = lo + 32 * w + (31 - Math.clz32(word & -word));
+  }
+  SET[0] = n;
+  return w;
 }
 
 const NO_VALUES = new Int32Array(0);
@@ -240,40 +264,19 @@ class RangeParts {
   /** Adds rs[0..n) (whole numbers; NaN: missing); false when their range is then wider than the limit. */
   add(rs: Float64Array, n: number): boolean {
     this.counted = -1;
-    let first = this.first;
-    let parts = this.parts;
-    let lens = this.lens;
-    let min = this.min;
-    let max = this.max;
-    for (let i = 0; i < n; i++) {
+    let i = 0;
+    for (;;) {
+      RANGE[0] = this.min;
+      RANGE[1] = this.max;
+      i = spread(rs, i, n, this.parts, this.lens, this.first);
+      this.min = RANGE[0];
+      this.max = RANGE[1];
+      if (i === n) return this.max - this.min < this.limit;
+      // A value in a part not made yet. Past 2^52, r - p·CACHED_BITS would not be exact.
       const r = rs[i];
-      if (r !== r) continue;
-      if (r < min) min = r;
-      if (r > max) max = r;
-      const p = Math.floor(r / CACHED_BITS);
-      let k = p - first;
-      if (k < 0 || k >= parts.length) {
-        // Past 2^52, r - p·CACHED_BITS would not be exact.
-        if (max - min >= this.limit || r < -(2 ** 52) || r > 2 ** 52) return false;
-        this.reach(p);
-        first = this.first;
-        parts = this.parts;
-        lens = this.lens;
-        k = p - first;
-      }
-      let part = parts[k];
-      const len = lens[k];
-      if (len === part.length) {
-        const grown = new Int32Array(Math.max(4096, 2 * len));
-        grown.set(part);
-        part = parts[k] = grown;
-      }
-      part[len] = r - p * CACHED_BITS;
-      lens[k] = len + 1;
+      if (Math.max(this.max, r) - Math.min(this.min, r) >= this.limit || r < -(2 ** 52) || r > 2 ** 52) return false;
+      this.reach(Math.floor(r / CACHED_BITS));
     }
-    this.min = min;
-    this.max = max;
-    return max - min < this.limit;
   }
 
   /** Makes room for part p (the parts are a dense run from `first`). */
@@ -293,24 +296,59 @@ class RangeParts {
 
   /** Distinct values: each part's offsets set in one bitmap, cleared again after it. */
   count(): number {
-    if (this.counted >= 0) return this.counted;
-    const words = new Int32Array(CACHED_BITS / 32);
-    let count = 0;
-    for (let k = 0; k < this.parts.length; k++) {
-      const part = this.parts[k];
-      const n = this.lens[k];
-      for (let i = 0; i < n; i++) {
-        const at = part[i];
-        const w = at >>> 5;
-        const old = words[w];
-        words[w] = old | (1 << (at & 31));
-        count += ((old >>> (at & 31)) & 1) ^ 1;
-      }
-      for (let i = 0; i < n; i++) words[part[i] >>> 5] = 0;
-    }
-    this.counted = count;
-    return count;
+    if (this.counted < 0) this.counted = countParts(this.parts, this.lens);
+    return this.counted;
   }
+}
+
+/**
+ * Writes rs[from..n) (NaN: missing) at the end of their parts, the range seen kept in RANGE. Stops
+ * at the first value whose part is not among `parts` (starting at part number `first`): returns its
+ * index (n when none).
+ */
+function spread(rs: Float64Array, from: number, n: number, parts: Int32Array[], lens: Int32Array, first: number): number {
+  let min = RANGE[0];
+  let max = RANGE[1];
+  let i = from;
+  for (; i < n; i++) {
+    const r = rs[i];
+    if (r !== r) continue;
+    const p = Math.floor(r / CACHED_BITS);
+    const k = p - first;
+    if (k < 0 || k >= parts.length) break;
+    if (r < min) min = r;
+    if (r > max) max = r;
+    let part = parts[k];
+    const len = lens[k];
+    if (len === part.length) {
+      const grown = new Int32Array(Math.max(4096, 2 * len));
+      grown.set(part);
+      part = parts[k] = grown;
+    }
+    part[len] = r - p * CACHED_BITS;
+    lens[k] = len + 1;
+  }
+  RANGE[0] = min;
+  RANGE[1] = max;
+  return i;
+}
+
+function countParts(parts: Int32Array[], lens: Int32Array): number {
+  const words = new Int32Array(CACHED_BITS / 32);
+  let count = 0;
+  for (let k = 0; k < parts.length; k++) {
+    const part = parts[k];
+    const n = lens[k];
+    for (let i = 0; i < n; i++) {
+      const at = part[i];
+      const w = at >>> 5;
+      const old = words[w];
+      words[w] = old | (1 << (at & 31));
+      count += ((old >>> (at & 31)) & 1) ^ 1;
+    }
+    for (let i = 0; i < n; i++) words[part[i] >>> 5] = 0;
+  }
+  return count;
 }
 
 /** Distinct non-missing values of a whole column counted this way, or -1 when it does not apply. */
