@@ -10,7 +10,7 @@ import type { DatasetRecord, DatasetsRepo } from '../../db/datasets.repo.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
 import type { ReceivedFile } from '../../http/upload.js';
 import { AppError, type ParseLocation } from '../../errors.js';
-import { BlockDistinct } from '../ingest/block-distinct.js';
+import { blockDistinct, type BlockDistinct } from '../ingest/block-distinct.js';
 import type { IngestJob } from '../ingest/ingester.js';
 import type { ColumnBlock, IngestLimits, IngestOptions, IngestResult, InspectResult } from '../ingest/ingest.types.js';
 import { blockWriter, type BlockWriter } from './block-writer.js';
@@ -234,7 +234,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       // A background parse hands over blocks of rows as it goes: they are stored while it runs, and
       // their distinct values counted here (the worker has enough to do).
       const blocks = blockWriter(store);
-      const distinct = new BlockDistinct();
+      const distinct = blockDistinct();
       const onBlock = (b: ColumnBlock | null) => {
         distinct.add(b);
         blocks.add(b);
