@@ -6,7 +6,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
-import { startRowHelper } from './core/parallel/split-rows.js';
+import { releaseStartupMemory } from './core/release-memory.js';
 import { createDb, providerOf, type Db } from './db/client.js';
 import { contentRepo } from './db/content.repo.js';
 import { datasetsRepo } from './db/datasets.repo.js';
@@ -119,11 +119,10 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // they start many apps). The app is handed out only once the ingest worker is started and warm,
   // so a first upload never shares the worker with the warm-up (a few hundred ms; capped).
   if (config.NODE_ENV !== 'test') {
-    // The helper thread big analyses share their rows with (see split-rows.ts) boots meanwhile.
-    startRowHelper();
     const ingestWarm = warmUpIngest(ingester);
     warmUp();
     await Promise.race([ingestWarm, new Promise((resolve) => setTimeout(resolve, WARM_UP_WAIT_MS).unref())]);
+    await releaseStartupMemory();
   }
 
   return {

@@ -4,7 +4,7 @@ import type { Table } from '../../src/core/column.js';
 import { aggregateGroups, groupRecords, groupRows } from '../../src/core/group-by.js';
 import type { MetricSpec } from '../../src/core/metrics.js';
 import { sharedFloat64, sharedInt32 } from '../../src/core/parallel/shared-arrays.js';
-import { helperChunks, helperGiveUps, setHelperWaitMs, setMinParallelRows, splitsRows, startRowHelper, stopRowHelper } from '../../src/core/parallel/split-rows.js';
+import { helperChunks, helperGiveUps, helperRunning, setHelperIdleMs, setHelperWaitMs, setMinParallelRows, splitsRows, startRowHelper, stopRowHelper } from '../../src/core/parallel/split-rows.js';
 import { pearsonMatrix } from '../../src/core/stats/correlation.js';
 import { describeColumns, describeNumeric } from '../../src/core/stats/describe.js';
 
@@ -138,6 +138,24 @@ describe('passes split between the request thread and the helper thread', () => 
     const first = answers(table);
     await stopRowHelper();
     expect(answers(table)).toEqual(first); // a new helper is starting: the request thread does most chunks
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    untilHelperTookPart(() => expect(answers(table)).toEqual(first));
+  });
+
+  test('an idle helper stops, and the next big pass starts one again with the same answers', async () => {
+    const first = answers(table);
+    await stopRowHelper();
+    setHelperIdleMs(100);
+    try {
+      expect(answers(table)).toEqual(first); // starts a helper that stops after 100 ms without a job
+      expect(helperRunning()).toBe(true);
+      for (let waited = 0; waited < 5000 && helperRunning(); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(helperRunning()).toBe(false);
+    } finally {
+      setHelperIdleMs();
+    }
+    expect(answers(table)).toEqual(first);
+    expect(helperRunning()).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     untilHelperTookPart(() => expect(answers(table)).toEqual(first));
   });

@@ -34,19 +34,42 @@ const DEFAULT_MIN_PARALLEL_ROWS = 4 * CHUNK_ROWS;
 const HELPER_YOUNG_MB = 1;
 /** Longest the request thread waits for the helper's chunks before it does them itself. */
 const HELPER_WAIT_MS = 10_000;
+/**
+ * The helper stops after this long without a job, and the next big pass starts it again: a thread
+ * takes about 14 MB, which an idle server, or one that only receives uploads, does not need.
+ */
+const HELPER_IDLE_MS = 60_000;
 
 let minParallelRows = DEFAULT_MIN_PARALLEL_ROWS;
 let helperWaitMs = HELPER_WAIT_MS;
+let helperIdleMs = HELPER_IDLE_MS;
 /** Chunks the helper thread has brought back since start, by kernel (tests check it takes part). */
 export const helperChunks = new Map<string, number>();
 /** Times a helper did not answer in time and was let go (tests check the request thread copes). */
 export const helperGiveUps = { count: 0 };
-let helper: { worker: Worker; port: MessagePort } | null = null;
+interface Helper {
+  worker: Worker;
+  port: MessagePort;
+  /** When it was last given a job (Date.now()). */
+  lastJob: number;
+  idleCheck: NodeJS.Timeout;
+}
+let helper: Helper | null = null;
 let nextJob = 1;
 
 /** Tests split small tables too (the default is restored with no argument). */
 export function setMinParallelRows(rows = DEFAULT_MIN_PARALLEL_ROWS): void {
   minParallelRows = rows;
+}
+
+/** Tests let the helper stop sooner when idle (the default is restored with no argument); for the next helper started. */
+export function setHelperIdleMs(ms = HELPER_IDLE_MS): void {
+  helperIdleMs = ms;
+}
+
+/** Whether a helper thread is running (tests). */
+export function helperRunning(): boolean {
+  return helper !== null;
 }
 
 /** Tests make the helper "hang" by not waiting for it (the default is restored with no argument). */
@@ -59,7 +82,7 @@ export function splitsRows(rows: number): boolean {
   return rows >= minParallelRows;
 }
 
-/** Starts the helper thread now rather than on the first big pass (server start-up). */
+/** Starts the helper thread now rather than on the first big pass (tests). */
 export function startRowHelper(): void {
   useHelper();
 }
@@ -89,6 +112,7 @@ function split<A extends object>(kernel: RowKernel<A>, args: A, rows: number, ch
   if (!h) return [kernel.run(args, 0, rows)];
   const ctrl = new Int32Array(new SharedArrayBuffer(8));
   const job: HelperJob = { id: nextJob++, kernel: kernel.name, args, rows, chunkRows, ctrl };
+  h.lastJob = Date.now();
   h.port.postMessage(job);
   const results: (number[] | undefined)[] = new Array(chunks);
   const runChunk = (c: number) => (results[c] = kernel.run(args, c * chunkRows, Math.min(rows, (c + 1) * chunkRows)));
@@ -101,7 +125,7 @@ function split<A extends object>(kernel: RowKernel<A>, args: A, rows: number, ch
 }
 
 /** Waits for the helper to finish the job, then files its chunks' results. */
-function collect(h: NonNullable<typeof helper>, job: HelperJob, results: (number[] | undefined)[]): void {
+function collect(h: Helper, job: HelperJob, results: (number[] | undefined)[]): void {
   const { id, ctrl } = job;
   const deadline = Date.now() + helperWaitMs;
   while (Atomics.load(ctrl, CTRL_STATE) !== STATE_DONE) {
@@ -124,7 +148,7 @@ function collect(h: NonNullable<typeof helper>, job: HelperJob, results: (number
   }
 }
 
-function useHelper(): NonNullable<typeof helper> | null {
+function useHelper(): Helper | null {
   if (helper) return helper;
   try {
     const worker = startModuleWorker(import.meta.url, 'helper-thread', { resourceLimits: { maxYoungGenerationSizeMb: HELPER_YOUNG_MB } });
@@ -132,7 +156,15 @@ function useHelper(): NonNullable<typeof helper> | null {
     // Replies are read with receiveMessageOnPort only: port1 gets no listener and holds nothing open.
     worker.postMessage({ port: port2 }, [port2]);
     worker.unref();
-    const h = { worker, port: port1 };
+    const idleMs = helperIdleMs;
+    const h: Helper = {
+      worker,
+      port: port1,
+      lastJob: Date.now(),
+      idleCheck: setInterval(() => {
+        if (Date.now() - h.lastJob >= idleMs) void stopHelper(h);
+      }, Math.max(10, idleMs / 4)).unref(),
+    };
     worker.on('error', () => void stopHelper(h));
     worker.on('exit', () => void stopHelper(h));
     helper = h;
@@ -142,8 +174,9 @@ function useHelper(): NonNullable<typeof helper> | null {
   }
 }
 
-async function stopHelper(h: NonNullable<typeof helper>): Promise<void> {
+async function stopHelper(h: Helper): Promise<void> {
   if (helper === h) helper = null;
+  clearInterval(h.idleCheck);
   h.port.close();
   await h.worker.terminate();
 }
