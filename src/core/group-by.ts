@@ -141,13 +141,15 @@ function alignedValues(values: Float64Array, rows: RowSelection): Float64Array {
 export const dayLevelsKernel: RowKernel<{ values: Float64Array; first: number; bucketOfDay: Int32Array; missing: number; level: Int32Array }> = {
   name: 'dayLevels',
   run({ values, first, bucketOfDay, missing, level }, start, end) {
-    const sizes = intZeros(missing + 1);
     for (let i = start; i < end; i++) {
       const v = values[i];
-      const l = v === v ? bucketOfDay[Math.floor(v / MS_PER_DAY) - first] : missing;
-      level[i] = l;
-      sizes[l]++;
+      level[i] = v === v ? bucketOfDay[Math.floor(v / MS_PER_DAY) - first] : missing;
     }
+    // Counted in a second pass over the levels just written: counted in the same loop, 1M rows took
+    // 11.5 ms instead of 8.7 (the processor could not tell the count it read from the level it had
+    // just written, and waited).
+    const sizes = intZeros(missing + 1);
+    for (let i = start; i < end; i++) sizes[level[i]]++;
     return sizes;
   },
 };

@@ -51,7 +51,7 @@ export function blockDistinct() {
       let counted: boolean;
       if (scaled && scaled.scale === scale) {
         // Always an Int32Array for the counter: a loop that saw both Int8Array and Int32Array
-        // counted every column at about half speed (13 ms instead of 6 for 1M rows of 1..100).
+        // counted every column at about half speed (11 ms instead of 6 per million values, alone).
         const rows = scaled.rows instanceof Int32Array ? scaled.rows : (wide ??= new Int32Array(CHUNK_ROWS));
         if (rows !== scaled.rows) rows.set(scaled.rows);
         counted = counter.addScaled(rows, scaled.missing);
