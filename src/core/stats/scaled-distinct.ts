@@ -9,11 +9,13 @@
 // bitmap grows (at least doubling) as values fall outside it; past the range limit the caller counts
 // another way.
 //
-// A bitmap wider than the processor's second-level cache misses it on almost every value, the more
-// so while another thread streams memory (the parse): the benchmark's 4-decimal amount column (a
-// 12.5 MB bitmap) took 85 ms per upload to count from blocks, about 20 ms alone. So past CACHED_BITS
-// the counter keeps the values instead, sorted into parts of CACHED_BITS consecutive ones
-// (RangeParts), and counts them part by part with one small bitmap when asked.
+// A bitmap wider than the processor's second-level cache misses it on almost every value. So past
+// CACHED_BITS the counter keeps the values instead, sorted into parts of CACHED_BITS consecutive
+// ones (RangeParts), and counts them part by part with one small bitmap when asked. For the
+// benchmark's 4-decimal amount column (1e8 possible values: a 12.5 MB bitmap) the parts take 4-8 MB;
+// in the server (A/B, 18 uploads of the 1M-row file each) the peak memory was 6 MB lower and the
+// request thread used 20 ms less CPU, for the same upload time; the count itself comes when asked,
+// at the end of the parse (13 ms for that column).
 
 import { presentValues, type ColumnType } from '../column.js';
 import { countDistinct } from './distinct.js';
