@@ -96,6 +96,11 @@ describe('counting distinct values through integers', () => {
       }),
       { numRuns: 300 },
     );
+    // Parts holding many values (their bitmap is then cleared whole between parts), each value twice.
+    const many = Array.from({ length: 30_000 }, (_, i) => (i * 7919) % 12_000_000);
+    const full = new ScaledDistinct(0, 60_000);
+    expect(full.add(Float64Array.from([...many, ...many.reverse()]))).toBe(true);
+    expect(full.count).toBe(reference(many));
     // Past the range limit (2^25 for so few rows) the parts give up as the bitmap did.
     const wide = new ScaledDistinct(0, 10);
     expect(wide.add(Float64Array.of(0, 20_000_000))).toBe(true);

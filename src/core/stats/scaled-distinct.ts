@@ -348,7 +348,10 @@ function countParts(parts: Int32Array[], lens: Int32Array): number {
       words[w] = old | (1 << (at & 31));
       count += ((old >>> (at & 31)) & 1) ^ 1;
     }
-    for (let i = 0; i < n; i++) words[part[i] >>> 5] = 0;
+    // Cleared whole when the part has many values (counting the benchmark's 1M amounts took 5.5 ms
+    // so, 9.7 clearing word by word), else word by word.
+    if (n > words.length >>> 4) words.fill(0);
+    else for (let i = 0; i < n; i++) words[part[i] >>> 5] = 0;
   }
   return count;
 }
