@@ -15,7 +15,7 @@
 // benchmark's 4-decimal amount column (1e8 possible values: a 12.5 MB bitmap) the parts take 4-8 MB;
 // in the server (A/B, 18 uploads of the 1M-row file each) the peak memory was 6 MB lower and the
 // request thread used 20 ms less CPU, for the same upload time; the count itself comes when asked,
-// at the end of the parse (13 ms for that column).
+// at the end of the parse (5.5 ms for that column, alone).
 
 import { presentValues, type ColumnType } from '../column.js';
 import { countDistinct } from './distinct.js';
