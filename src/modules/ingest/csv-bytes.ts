@@ -18,6 +18,11 @@
 // interned. Strings are interned by their bytes: FNV-1a hash, open addressing, a JS string only for
 // each new distinct value. Plain numbers (≤ 15 digits) are parsed from the bytes as m / 10^k, which
 // is exactly rounded, as Number() is (Clinger's fast path).
+//
+// The columns live on SharedArrayBuffers, so that the ingest worker hands them over without a
+// transfer: a transfer detaches a buffer, and once any buffer of a thread has been detached, V8
+// checks every typed-array access in that thread for it. This scan then took 20-25% longer (the 1M
+// file: 400 → 500 ms, three fresh processes each), and the worker's first transfer was at start-up.
 import { Buffer } from 'node:buffer';
 import type { Column, Table } from '../../core/column.js';
 import { countingScale, countValuesDistinct } from '../../core/stats/scaled-distinct.js';
@@ -28,6 +33,7 @@ import { classifiedValue, classifyText, dateMs, daysFromCivil, isStringKinds, K_
   K_INTEGER, K_NUMBER, K_STRING, typeOfKinds } from './infer-value.js';
 import type { ColumnBlock, ColumnMeta, IngestLimits } from './ingest.types.js';
 import { CHUNK_ROWS, codeKindForSize, decimalKind, MAX_DECIMALS, rowKindBytes, wholeKindOf, writeDecimals, writeRows, type RowKind } from '../../core/column-codec.js';
+import { sharedFloat64, sharedInt32 } from '../../core/parallel/shared-arrays.js';
 import { isMissingText, MISSING_MARKERS, trimCell } from './missing-markers.js';
 
 const QUOTE = 34;
@@ -613,7 +619,7 @@ export class GrowingScan {
       kinds: new Int32Array(width),
       nulls: new Float64Array(width),
       isString: new Uint8Array(width),
-      vals: Array.from({ length: width }, () => new Float64Array(cap)),
+      vals: Array.from({ length: width }, () => sharedFloat64(cap)),
       codes: Array.from({ length: width }, () => EMPTY_I32),
       dicts: Array.from({ length: width }, () => null),
       scales: new Int32Array(width),
@@ -1086,7 +1092,7 @@ function textCell(st: ScanState, col: number, row: number, text: string): void {
 function demote(st: ScanState, col: number, row: number): void {
   st.isString[col] = 1;
   st.kinds[col] |= K_STRING;
-  const codes = new Int32Array(st.cap);
+  const codes = sharedInt32(st.cap);
   st.codes[col] = codes;
   st.dicts[col] = new Interner();
   const vals = st.vals[col];
@@ -1152,11 +1158,11 @@ function grow(st: ScanState, rows: number): void {
   const size = Math.max(rows, st.expectedRows, Math.ceil(st.cap * 1.5) + 16);
   for (let c = 0; c < st.width; c++) {
     if (st.isString[c] === 1) {
-      const next = new Int32Array(size);
+      const next = sharedInt32(size);
       next.set(st.codes[c]);
       st.codes[c] = next;
     } else {
-      const next = new Float64Array(size);
+      const next = sharedFloat64(size);
       next.set(st.vals[c]);
       st.vals[c] = next;
     }
@@ -1182,7 +1188,7 @@ function finish(st: ScanState, rows: number, rawHeader: string[] | null, leftToR
       distinct = dict.length;
     } else if (type === 'string') {
       // Nothing but missing cells.
-      columns.push({ name, type: 'string', codes: new Int32Array(rows).fill(-1), dict: [] });
+      columns.push({ name, type: 'string', codes: sharedInt32(rows).fill(-1), dict: [] });
       distinct = 0;
     } else {
       const values = fit(st.vals[c], rows);
@@ -1203,10 +1209,13 @@ function finish(st: ScanState, rows: number, rawHeader: string[] | null, leftToR
 
 /**
  * The first `rows` entries. A view when the array is at most 1/16 too long (the row estimate is 5%
- * over: copying ten 8 MB columns costs more than the slack), else a copy.
+ * over: copying ten 8 MB columns costs more than the slack), else a copy (shared, as the columns are).
  */
 function fit<T extends Float64Array | Int32Array>(a: T, rows: number): T {
   if (a.length === rows) return a;
-  return (a.length - rows <= rows >> 4 ? a.subarray(0, rows) : a.slice(0, rows)) as T;
+  if (a.length - rows <= rows >> 4) return a.subarray(0, rows) as T;
+  const copy = a.BYTES_PER_ELEMENT === 8 ? sharedFloat64(rows) : sharedInt32(rows);
+  copy.set(a.subarray(0, rows));
+  return copy as T;
 }
 

@@ -1,6 +1,6 @@
 // Parsing off the request thread: one long-lived worker (ingest-worker.ts), started on first use and
 // restarted if it dies. Each upload streams into it while the client sends it; parses run one after
-// another in the worker. The result's typed arrays come back transferred, so nothing big is copied.
+// another in the worker. The result's columns come back on SharedArrayBuffers, so nothing big is copied.
 //
 // The pieces the upload middleware hands over are small views into socket buffers. When the size is
 // announced (the request's Content-Length), they are written to a spool file (upload-spool.ts),

@@ -1,8 +1,12 @@
 // The worker_threads entry that receives and parses uploads off the request thread (started by
 // ingest-pool.ts). Per upload: `open`, then `chunk`s as the client sends them, then `end` with the
 // options (or `abort`). On `end` it answers `format` (the content check), then progress, then `done`
-// (the result, its typed arrays transferred, not copied) or `error` (an AppError's code, message and
-// details, or a plain message).
+// (the result, its columns on SharedArrayBuffers: shared, not copied) or `error` (an AppError's code,
+// message and details, or a plain message).
+//
+// Nothing leaves this thread by transfer: a transfer detaches a buffer, and once any buffer of a
+// thread has been detached, V8 checks every typed-array access in it for that. The CSV scan ran
+// 20-25% slower from then on (csv-bytes.ts), and the first transfer was the warm-up's result.
 //
 // An upload usually arrives in a spool file the request thread writes (upload-spool.ts; it says how
 // far with `grown`), read here a window at a time, so the file is never held in memory whole. Only
@@ -12,6 +16,8 @@
 // while (spare-buffer.ts).
 import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { sharedFloat64, sharedInt32 } from '../../core/parallel/shared-arrays.js';
+import { releaseUploadMemory } from '../../core/release-memory.js';
 import { AppError } from '../../errors.js';
 import { RingWriter } from './block-ring.js';
 import { setBlockMemory } from './csv-bytes.js';
@@ -61,14 +67,21 @@ export type WorkerReply =
   | { id: number; type: 'done'; result: IngestResult | InspectResult }
   | { id: number; type: 'error'; error: WorkerError };
 
-/** The buffers behind a result's columns, each once (a transfer list may not repeat one). */
-export function resultBuffers(result: IngestResult): ArrayBuffer[] {
-  const set = new Set<ArrayBuffer>();
-  for (const col of result.table.columns) {
-    const arr = col.type === 'string' ? col.codes : col.values;
-    if (arr.buffer instanceof ArrayBuffer) set.add(arr.buffer);
-  }
-  return [...set];
+/**
+ * The result with every column on a SharedArrayBuffer: the CSV scan makes them so; the other
+ * parsers' columns are copied once (a transfer would detach them, see above).
+ */
+export function sharedResult(result: IngestResult): IngestResult {
+  const columns = result.table.columns.map((col) => {
+    if (col.type === 'string') return col.codes.buffer instanceof SharedArrayBuffer ? col : { ...col, codes: toShared(col.codes, sharedInt32(col.codes.length)) };
+    return col.values.buffer instanceof SharedArrayBuffer ? col : { ...col, values: toShared(col.values, sharedFloat64(col.values.length)) };
+  });
+  return { ...result, table: { ...result.table, columns } };
+}
+
+function toShared<T extends Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 export function toWorkerError(err: unknown): WorkerError {
@@ -82,22 +95,22 @@ const ring = (workerData as IngestWorkerData | null)?.ring ? new RingWriter((wor
 if (ring) {
   setBlockMemory((bytes) => {
     const region = ring.take(bytes);
-    if (!region) return { memory: new Uint8Array(bytes) };
+    // No room in the ring: a buffer of the block's own, shared too (never transferred).
+    if (!region) return { memory: new Uint8Array(new SharedArrayBuffer(bytes)) };
     return { memory: region.memory, release: () => ring.release(region.seq) };
   });
 }
 
-/** A block as it is sent: by its place in the ring, or on its own buffer (transferred). */
-function blockReply(id: number, block: ColumnBlock): { reply: WorkerReply; transfer: ArrayBuffer[] } {
+/** A block as it is sent: by its place in the ring, or on its own (shared) buffer. */
+function blockReply(id: number, block: ColumnBlock): WorkerReply {
   const { index, count, columns, scales, expectedRows } = block;
   const seq = ring && columns.length > 0 ? ring.seqOf(columns[0].data) : null;
   ring?.count(seq !== null);
   if (ring && seq !== null) {
     const inRing = columns.map((c) => ({ kind: c.kind, offset: ring.offsetOf(c.data), length: c.data.byteLength }));
-    return { reply: { id, type: 'block', block: { index, count, ring: seq, columns: inRing, scales, expectedRows } }, transfer: [] };
+    return { id, type: 'block', block: { index, count, ring: seq, columns: inRing, scales, expectedRows } };
   }
-  const transfer = [...new Set(columns.map((c) => c.data.buffer as ArrayBuffer))];
-  return { reply: { id, type: 'block', block: { index, count, columns, scales, expectedRows } }, transfer };
+  return { id, type: 'block', block: { index, count, columns, scales, expectedRows } };
 }
 
 // ---- assembling an upload ----
@@ -251,12 +264,8 @@ function detectUploadFormat(upload: Upload, opts: PlainOptions) {
 }
 
 async function finish(id: number, upload: Upload, opts: PlainOptions, mode: IngestMode, blocks: boolean): Promise<void> {
-  const post = (reply: WorkerReply, transfer: ArrayBuffer[] = []) => port!.postMessage(reply, transfer);
-  const postBlock = (block: ColumnBlock | null) => {
-    if (!block) return post({ id, type: 'block', block: null });
-    const { reply, transfer } = blockReply(id, block);
-    post(reply, transfer);
-  };
+  const post = (reply: WorkerReply) => port!.postMessage(reply);
+  const postBlock = (block: ColumnBlock | null) => post(block ? blockReply(id, block) : { id, type: 'block', block: null });
   try {
     // Nothing of the result points into the upload's bytes (cells become new strings and numbers),
     // so its buffer can serve the next upload.
@@ -274,10 +283,15 @@ async function finish(id: number, upload: Upload, opts: PlainOptions, mode: Inge
     // Most of a CSV may be read already; otherwise (or when the guess was wrong) from the start.
     const result = upload.csv?.finish(format, full) ?? (await ingestFile(upload.bytes(), full));
     if (mode === 'inspect') post({ id, type: 'done', result: describeResult(result) });
-    else post({ id, type: 'done', result }, resultBuffers(result));
+    else post({ id, type: 'done', result: sharedResult(result) });
   } catch (err) {
     post({ id, type: 'error', error: toWorkerError(err) });
   } finally {
     upload.release();
+    // The columns' memory is shared with the request thread: it goes when both threads have let go
+    // of them, and this one lets go only at a full collection, which a thread that makes few
+    // objects runs seldom (without this, two uploads' columns were still held: 310 MB before an
+    // upload instead of 167).
+    releaseUploadMemory();
   }
 }
