@@ -53,6 +53,18 @@ describe('ingestInWorker', () => {
     expect(progress.at(-1)).toBe(1);
   });
 
+  test('when a result comes back, then its columns are shared with the worker, not transferred out of it (other parsers too)', async () => {
+    const csv = await ingestInWorker(sampleCsv(100), opts);
+    const json = await ingestInWorker(new TextEncoder().encode(JSON.stringify([{ a: 1, b: 'x' }, { a: 2.5, b: 'y' }])), { ...opts, filename: 'data.json' });
+    expect(json.format).toBe('json');
+    for (const { table } of [csv, json]) {
+      for (const col of table.columns) {
+        const arr = col.type === 'string' ? col.codes : col.values;
+        expect([col.name, Object.prototype.toString.call(arr.buffer)]).toEqual([col.name, '[object SharedArrayBuffer]']);
+      }
+    }
+  });
+
   test('when the file arrives in small pieces (views into socket buffers), then the result is the same as parsing it whole', async () => {
     const whole = sampleCsv(8_000);
     const expected = await ingestFile(whole, opts);
