@@ -8,3 +8,10 @@ export function sharedFloat64(length: number): Float64Array {
 export function sharedInt32(length: number): Int32Array {
   return new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
 }
+
+/** A copy of `from` on a SharedArrayBuffer. */
+export function sharedCopy<T extends Float64Array | Int32Array>(from: T): T {
+  const to = (from.BYTES_PER_ELEMENT === 8 ? sharedFloat64(from.length) : sharedInt32(from.length)) as T;
+  to.set(from);
+  return to;
+}

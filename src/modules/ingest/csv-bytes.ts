@@ -33,7 +33,7 @@ import { classifiedValue, classifyText, dateMs, daysFromCivil, isStringKinds, K_
   K_INTEGER, K_NUMBER, K_STRING, typeOfKinds } from './infer-value.js';
 import type { ColumnBlock, ColumnMeta, IngestLimits } from './ingest.types.js';
 import { CHUNK_ROWS, codeKindForSize, decimalKind, MAX_DECIMALS, rowKindBytes, wholeKindOf, writeDecimals, writeRows, type RowKind } from '../../core/column-codec.js';
-import { sharedFloat64, sharedInt32 } from '../../core/parallel/shared-arrays.js';
+import { sharedCopy, sharedFloat64, sharedInt32 } from '../../core/parallel/shared-arrays.js';
 import { isMissingText, MISSING_MARKERS, trimCell } from './missing-markers.js';
 
 const QUOTE = 34;
@@ -1213,9 +1213,6 @@ function finish(st: ScanState, rows: number, rawHeader: string[] | null, leftToR
  */
 function fit<T extends Float64Array | Int32Array>(a: T, rows: number): T {
   if (a.length === rows) return a;
-  if (a.length - rows <= rows >> 4) return a.subarray(0, rows) as T;
-  const copy = a.BYTES_PER_ELEMENT === 8 ? sharedFloat64(rows) : sharedInt32(rows);
-  copy.set(a.subarray(0, rows));
-  return copy as T;
+  return (a.length - rows <= rows >> 4 ? a.subarray(0, rows) : sharedCopy(a.subarray(0, rows))) as T;
 }
 

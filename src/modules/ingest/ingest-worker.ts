@@ -16,7 +16,7 @@
 // while (spare-buffer.ts).
 import { readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { sharedFloat64, sharedInt32 } from '../../core/parallel/shared-arrays.js';
+import { sharedCopy } from '../../core/parallel/shared-arrays.js';
 import { releaseUploadMemory } from '../../core/release-memory.js';
 import { AppError } from '../../errors.js';
 import { RingWriter } from './block-ring.js';
@@ -73,15 +73,10 @@ export type WorkerReply =
  */
 export function sharedResult(result: IngestResult): IngestResult {
   const columns = result.table.columns.map((col) => {
-    if (col.type === 'string') return col.codes.buffer instanceof SharedArrayBuffer ? col : { ...col, codes: toShared(col.codes, sharedInt32(col.codes.length)) };
-    return col.values.buffer instanceof SharedArrayBuffer ? col : { ...col, values: toShared(col.values, sharedFloat64(col.values.length)) };
+    if (col.type === 'string') return col.codes.buffer instanceof SharedArrayBuffer ? col : { ...col, codes: sharedCopy(col.codes) };
+    return col.values.buffer instanceof SharedArrayBuffer ? col : { ...col, values: sharedCopy(col.values) };
   });
   return { ...result, table: { ...result.table, columns } };
-}
-
-function toShared<T extends Int32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 export function toWorkerError(err: unknown): WorkerError {
