@@ -240,6 +240,9 @@ if (port) {
   });
 }
 
+/** Files from this size on are followed by a full collection in this thread (see finish). */
+const RELEASE_AFTER_BYTES = 8 * 1024 * 1024;
+
 /** How much of the file's start tells a CSV's format (the rest only has more rows). */
 const DETECT_BYTES = 1024 * 1024;
 
@@ -282,11 +285,12 @@ async function finish(id: number, upload: Upload, opts: PlainOptions, mode: Inge
   } catch (err) {
     post({ id, type: 'error', error: toWorkerError(err) });
   } finally {
+    const size = upload.length;
     upload.release();
     // The columns' memory is shared with the request thread: it goes when both threads have let go
     // of them, and this one lets go only at a full collection, which a thread that makes few
     // objects runs seldom (without this, two uploads' columns were still held: 310 MB before an
-    // upload instead of 167).
-    releaseUploadMemory();
+    // upload instead of 167). Only after a big file: small ones leave little, and come often.
+    if (size >= RELEASE_AFTER_BYTES) releaseUploadMemory();
   }
 }
