@@ -77,18 +77,19 @@ describe('concurrent changes to the same dataset', () => {
   });
 
   test.each([
-    ['before its first column is stored', 0],
-    ['half-way through storing its columns', 5],
-    ['as its last column is stored', 9],
-  ])('deleting a dataset while its upload is still inside the request (%s): no 500, nothing left behind', async (_label, atColumn) => {
+    ['before its columns are stored', 'before'],
+    ['once its columns are stored, before it turns ready', 'after'],
+  ])('deleting a dataset while its upload is still inside the request (%s): no 500, nothing left behind', async (_label, moment) => {
     // The store is shared with the service: hook its save so the DELETE lands at an exact moment.
     const save = statlas.store.save;
     let deleted: request.Response | null = null;
-    statlas.store.save = async (datasetId, version, columns) => {
-      if (!deleted && columns[0].index === atColumn) {
-        deleted = await request(statlas.app).delete(`/api/v1/datasets/${datasetId}`).set(user.auth);
-      }
-      return save(datasetId, version, columns);
+    const remove = async (datasetId: string) => {
+      deleted ??= await request(statlas.app).delete(`/api/v1/datasets/${datasetId}`).set(user.auth);
+    };
+    statlas.store.save = async (datasetId, version, columns, onWritten) => {
+      if (moment === 'before') await remove(datasetId);
+      await save(datasetId, version, columns, onWritten);
+      if (moment === 'after') await remove(datasetId);
     };
     try {
       const res = await upload(statlas.app, user, csvOf(500).split('\n').map((l) => `${l},${l}`).join('\n'), 'sync.csv');

@@ -160,6 +160,36 @@ test('the cache keys by version: a new version is never served from an old one',
   expect((v2.columns[0] as { values: Float64Array }).values[1]).toBe(1);
 });
 
+test('save writes small columns together (one write) and splits big ones, reporting each write', async () => {
+  const table = makeTable();
+  const ds = await newDataset(table);
+  const writes: number[] = [];
+  const counting: ContentRepo = {
+    ...direct,
+    async writeChunks(datasetId, version, chunks) {
+      writes.push(new Set(chunks.map((c) => c.column)).size);
+      return direct.writeChunks(datasetId, version, chunks);
+    },
+  };
+  const store = tableStore(counting, 64);
+  // The last rows only (as after a background upload stored its full blocks): one write for all.
+  const fractions: number[] = [];
+  await store.save(ds.id, 1, table.columns.map((column, index) => ({ index, column, fromChunk: 2 })), (f) => fractions.push(f));
+  expect(writes).toEqual([3]);
+  expect(fractions).toEqual([1]);
+  // Whole columns of 5 MB each (past the 4 MB a write gathers): one write per column.
+  const big = new Float64Array(640_000).map((_, i) => i / 3);
+  const wide = { rowCount: big.length, columns: [0, 1, 2].map((i) => ({ name: `c${i}`, type: 'number' as const, values: big })) };
+  const ds2 = await newDataset(wide);
+  writes.length = 0;
+  fractions.length = 0;
+  await store.save(ds2.id, 1, wide.columns.map((column, index) => ({ index, column })), (f) => fractions.push(f));
+  expect(writes).toEqual([1, 1, 1]);
+  expect(fractions.map((f) => f.toFixed(2))).toEqual(['0.33', '0.67', '1.00']);
+  const back = await store.load({ ...ds2, version: 1 });
+  expect(back.columns.map((c) => (c as { values: Float64Array }).values[639_999])).toEqual([639_999 / 3, 639_999 / 3, 639_999 / 3]);
+});
+
 const sqliteOnly = url.startsWith('file:') ? test : test.skip;
 sqliteOnly('SQLite: a write waits without blocking the event loop while another connection holds the lock', async () => {
   const { default: Database } = await import('better-sqlite3');

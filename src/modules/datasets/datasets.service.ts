@@ -136,11 +136,8 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
 
   /** Writes the parsed columns (from their chunk `fromChunks[i]` on, when blocks were written early) and marks the dataset ready. */
   async function storeContent(ds: DatasetRecord, result: IngestResult, onStored?: (f: number) => void, fromChunks?: number[]): Promise<boolean> {
-    const columns = result.table.columns;
-    for (let index = 0; index < columns.length; index++) {
-      await store.save(ds.id, ds.version, [{ index, column: columns[index], fromChunk: fromChunks?.[index] ?? 0 }]);
-      onStored?.((index + 1) / columns.length);
-    }
+    const columns = result.table.columns.map((column, index) => ({ index, column, fromChunk: fromChunks?.[index] ?? 0 }));
+    await store.save(ds.id, ds.version, columns, onStored);
     return repo.markReady(ds.id, metaOf(result));
   }
 
