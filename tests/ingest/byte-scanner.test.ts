@@ -392,3 +392,18 @@ describe('the fast path is taken', () => {
     );
   });
 });
+
+test('a finished scan keeps nothing of its table: a later scan leaves the earlier table as it was', () => {
+  // The scanner keeps the last scan's state (so V8 keeps its optimized code) with its big parts
+  // let go: the columns and dictionaries it handed over must not change when the next scan runs.
+  const scan = (text: string) => scanDelimitedBytes({ bytes: utf8(text), start: 0, delimiter: ',', header: true, limits: LIMITS, decimalComma: false, capacity: 4 });
+  const first = scan('name,n\nalpha,1\nbeta,2\nalpha,3\n');
+  const copy = structuredClone(first.table);
+  const second = scan('name,n\ngamma,10\ndelta,20\nepsilon,30\nzeta,40\n');
+  expect(first.table).toEqual(copy);
+  const names = first.table.columns[0] as { dict: string[]; codes: Int32Array };
+  expect(Array.from(names.codes, (c) => names.dict[c])).toEqual(['alpha', 'beta', 'alpha']);
+  const later = second.table.columns[0] as { dict: string[]; codes: Int32Array };
+  expect(Array.from(later.codes, (c) => later.dict[c])).toEqual(['gamma', 'delta', 'epsilon', 'zeta']);
+  expect(Array.from((second.table.columns[1] as { values: Float64Array }).values)).toEqual([10, 20, 30, 40]);
+});
