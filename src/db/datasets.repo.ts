@@ -73,13 +73,13 @@ export function datasetsRepo(db: Db, provider: DbProvider, lookups?: RequestLook
     setProgress: (id: string, progress: number) =>
       db.dataset.updateMany({ where: { id, status: 'processing' }, data: { progress } }),
 
-    /** Marks a processing dataset ready with its metadata; false if it is no longer processing (deleted or failed meanwhile). */
-    async markReady(id: string, meta: { rowCount: number; columnCount: number; columns: ColumnMeta[]; sheets: SheetInfo[] | null; format: string }) {
-      const { count } = await db.dataset.updateMany({
+    /** Marks a processing dataset ready with its metadata: the record as it is now, or null if it is no longer processing (deleted or failed meanwhile). */
+    async markReady(id: string, meta: { rowCount: number; columnCount: number; columns: ColumnMeta[]; sheets: SheetInfo[] | null; format: string }): Promise<DatasetRecord | null> {
+      const [row] = await db.dataset.updateManyAndReturn({
         where: { id, status: 'processing' },
         data: { ...meta, columns: meta.columns as any, sheets: (meta.sheets ?? undefined) as any, status: 'ready', progress: 1, error: null },
       });
-      return count > 0;
+      return row ? asRecord(row) : null;
     },
 
     markFailed: (id: string, error: string) =>

@@ -3,7 +3,7 @@ import { endpoint, type Endpoint } from '../../http/endpoint.js';
 import { receivedFile } from '../../http/upload.js';
 import type { DatasetsService } from './datasets.service.js';
 import {
-  datasetList, datasetSchema, exportQuery, idParams, inspectResponse, listQuery, patchBody, patchedDatasetSchema, rowsQuery,
+  datasetList, datasetSchema, exportQuery, getQuery, idParams, inspectResponse, listQuery, patchBody, patchedDatasetSchema, rowsQuery,
   rowsResponse, uploadFields,
 } from './datasets.schemas.js';
 
@@ -12,7 +12,7 @@ export function datasetsEndpoints(datasets: DatasetsService, upload: RequestHand
     endpoint({
       method: 'post', path: '/datasets', tag: 'Datasets',
       summary: 'Upload a file (CSV, TSV, JSON, NDJSON, XLSX, XLS, ODS) as a new dataset',
-      description: 'Small files are read in the request (201). Files above ASYNC_UPLOAD_MB go on in the background (202): poll the Location until status is "ready" or "failed".',
+      description: 'Small files are read in the request (201). Files above ASYNC_UPLOAD_MB go on in the background (202): read the Location until status is "ready" or "failed" (with `?wait=30` it answers as soon as it is).',
       body: uploadFields,
       upload: { middleware: upload },
       responses: {
@@ -45,10 +45,17 @@ export function datasetsEndpoints(datasets: DatasetsService, upload: RequestHand
     endpoint({
       method: 'get', path: '/datasets/:id', tag: 'Datasets',
       summary: 'One dataset: metadata, columns, status and progress',
+      description: 'With `wait`, a dataset still processing is answered when it is done (or when the wait is over), not at once.',
       params: idParams,
+      query: getQuery,
       responses: { 200: { description: 'The dataset.', schema: datasetSchema } },
       errors: ['NOT_FOUND'],
-      handle: async ({ user, params }) => ({ body: await datasets.get(user.id, params.id) }),
+      handle: async ({ user, params, query, res }) => {
+        // A client that goes away stops the wait.
+        const gone = new AbortController();
+        res.once('close', () => gone.abort());
+        return { body: await datasets.get(user.id, params.id, { waitMs: query.wait * 1000, signal: gone.signal }) };
+      },
     }),
     endpoint({
       method: 'patch', path: '/datasets/:id', tag: 'Datasets',

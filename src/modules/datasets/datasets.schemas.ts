@@ -25,6 +25,21 @@ export const uploadFields = z.strictObject({
   header: z.enum(['true', 'false']).default('true').transform((v) => v === 'true').describe('First row holds the column names.'),
 });
 
+/** The longest a GET of one dataset waits for it to finish processing (`wait`). */
+export const MAX_WAIT_SECONDS = 30;
+
+export const getQuery = z.strictObject({
+  wait: z.coerce
+    .number({ message: 'Expected a number.' })
+    .min(0, 'Must be 0 or more.')
+    .max(MAX_WAIT_SECONDS, `Must be ${MAX_WAIT_SECONDS} or less.`)
+    .default(0)
+    .describe(
+      `While the dataset is "processing", wait up to this many seconds (at most ${MAX_WAIT_SECONDS}) for it to be "ready" or "failed" before answering. ` +
+        'The answer comes as soon as it is done, so a client can wait for an upload with a few requests instead of polling often. Default 0: answer at once.',
+    ),
+});
+
 export const listQuery = z.strictObject({
   limit: pageLimit(LIST_DEFAULT_LIMIT, LIST_MAX_LIMIT),
   offset: pageOffset,

@@ -46,6 +46,43 @@ export interface DatasetsServiceOptions {
   leaseMs: number;
 }
 
+/** How often a GET that waits for a dataset reads it again (for an ingest on another instance). */
+const WAIT_RECHECK_MS = 1000;
+
+/** Requests waiting for a background ingest of this instance to end, by dataset id. */
+function settleWaiters() {
+  type Wake = (ready: DatasetRecord | null) => void;
+  const waiting = new Map<string, Set<Wake>>();
+  return {
+    /**
+     * Resolves when `id`'s ingest here ends (with its record when it turned ready), or with null
+     * after `ms` or when `signal` aborts, whichever comes first.
+     */
+    until(id: string, ms: number, signal?: AbortSignal): Promise<DatasetRecord | null> {
+      return new Promise((resolve) => {
+        const wake: Wake = (ready) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', timedOut);
+          const set = waiting.get(id);
+          set?.delete(wake);
+          if (set?.size === 0) waiting.delete(id);
+          resolve(ready);
+        };
+        const timedOut = () => wake(null);
+        const timer = setTimeout(timedOut, ms);
+        signal?.addEventListener('abort', timedOut, { once: true });
+        const set = waiting.get(id) ?? new Set();
+        set.add(wake);
+        waiting.set(id, set);
+      });
+    },
+    /** The background ingest of `id` ended: ready (its record), or failed or dropped (null). */
+    settled(id: string, ready: DatasetRecord | null): void {
+      for (const wake of [...(waiting.get(id) ?? [])]) wake(ready);
+    },
+  };
+}
+
 /** Progress is written at most this often while a background ingest runs. */
 const PROGRESS_EVERY_MS = 500;
 /** The part of `progress` that parsing takes; storing the columns takes the rest. */
@@ -94,6 +131,7 @@ function ingestOptions(filename: string, fields: UploadFields, limits: IngestLim
 
 export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: DatasetsServiceOptions) {
   const background = new Set<Promise<void>>();
+  const waiters = settleWaiters();
 
   async function findOwned(userId: string, id: string): Promise<DatasetRecord> {
     const ds = await repo.find(userId, id);
@@ -134,8 +172,11 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     return ds;
   }
 
-  /** Writes the parsed columns (from their chunk `fromChunks[i]` on, when blocks were written early) and marks the dataset ready. */
-  async function storeContent(ds: DatasetRecord, result: IngestResult, onStored?: (f: number) => void, fromChunks?: number[]): Promise<boolean> {
+  /**
+   * Writes the parsed columns (from their chunk `fromChunks[i]` on, when blocks were written early)
+   * and marks the dataset ready: its record now, or null when it was deleted (or failed) meanwhile.
+   */
+  async function storeContent(ds: DatasetRecord, result: IngestResult, onStored?: (f: number) => void, fromChunks?: number[]): Promise<DatasetRecord | null> {
     const columns = result.table.columns.map((column, index) => ({ index, column, fromChunk: fromChunks?.[index] ?? 0 }));
     await store.save(ds.id, ds.version, columns, onStored);
     return repo.markReady(ds.id, metaOf(result));
@@ -166,15 +207,16 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     // Heartbeat while nothing reports progress (e.g. waiting for the worker): keeps the lease.
     const heartbeat = setInterval(() => repo.setProgress(ds.id, current).catch(() => undefined), Math.max(1000, opts.leaseMs / 4));
     heartbeat.unref();
+    let ready: DatasetRecord | null = null;
     try {
       blocks.start(ds);
       const result = await job.result;
       distinct.complete(result);
       const fromChunks = await blocks.plan(result.table.columns);
-      const ready = await storeContent(ds, result, (f) => report(PARSE_SHARE + f * (1 - PARSE_SHARE)), fromChunks);
+      ready = await storeContent(ds, result, (f) => report(PARSE_SHARE + f * (1 - PARSE_SHARE)), fromChunks);
       // Deleted (or failed) while we worked: drop what was written.
       if (!ready) await store.prune(ds.id, null);
-      opts.logger.info({ datasetId: ds.id, rows: result.table.rowCount, ready }, 'ingest finished');
+      opts.logger.info({ datasetId: ds.id, rows: result.table.rowCount, ready: ready !== null }, 'ingest finished');
     } catch (err) {
       opts.logger.warn({ datasetId: ds.id, err: err instanceof AppError ? err.message : err }, 'ingest failed');
       await blocks.close();
@@ -182,6 +224,9 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       await store.prune(ds.id, null).catch(() => undefined);
     } finally {
       clearInterval(heartbeat);
+      // Requests waiting for this dataset answer with the record just written, before the full
+      // collection below pauses this thread (it ran before their answers when they read it again).
+      waiters.settled(ds.id, ready);
       releaseUploadMemory();
     }
   }
@@ -260,13 +305,15 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       if (!inBackground) {
         const result = await job.result;
         const ds = await repo.create({ ...base, format: result.format });
+        let ready: DatasetRecord | null;
         try {
-          await storeContent(ds, result);
+          ready = await storeContent(ds, result);
         } catch (err) {
           await repo.delete(userId, ds.id).catch(() => undefined);
           throw err;
         }
-        return { status: 201, dataset: datasetView(await findOwned(userId, ds.id)) };
+        // Deleted meanwhile: findOwned answers 404.
+        return { status: 201, dataset: datasetView(ready ?? (await findOwned(userId, ds.id))) };
       }
 
       const ds = await orDropBlocks(repo.create(base));
@@ -287,8 +334,21 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       return { data: rows.map(datasetView), page: { total, limit: q.limit, offset: q.offset } };
     },
 
-    async get(userId: string, id: string) {
-      return datasetView(await findOwned(userId, id));
+    /**
+     * One dataset. With `waitMs`, a dataset still processing is read again when its background
+     * ingest here ends, and at least every WAIT_RECHECK_MS (another instance may be the one
+     * ingesting it), until it is done, the wait is over or `signal` aborts.
+     */
+    async get(userId: string, id: string, wait: { waitMs?: number; signal?: AbortSignal } = {}) {
+      let ds = await findOwned(userId, id);
+      const deadline = Date.now() + (wait.waitMs ?? 0);
+      while (ds.status === 'processing' && !wait.signal?.aborted) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        const done = await waiters.until(ds.id, Math.min(left, WAIT_RECHECK_MS), wait.signal);
+        ds = done?.userId === userId ? done : await findOwned(userId, id);
+      }
+      return datasetView(ds);
     },
 
     async patch(
