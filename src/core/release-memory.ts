@@ -5,7 +5,7 @@
 // as a background upload ends. Measured with 14 uploads of the 1M-row file, one after another: peak
 // memory 522 → 439 MB, upload time the same (541 vs 539 ms), about 30 ms more CPU per upload.
 // Elsewhere (tests, a plain `node dist/server.js`) nothing happens.
-type Gc = (options: { type: 'major'; execution: 'async' }) => Promise<void>;
+type Gc = (options: { type: 'major' | 'minor'; execution: 'async' }) => Promise<void>;
 
 const gc = (globalThis as { gc?: Gc }).gc;
 
@@ -22,4 +22,16 @@ export function releaseUploadMemory(): void {
  */
 export async function releaseStartupMemory(): Promise<void> {
   if (gc) await gc({ type: 'major', execution: 'async' }).catch(() => undefined);
+}
+
+/**
+ * A collection of the young generation only (a scavenge: about a millisecond), while a big upload
+ * arrives. Each piece read from the socket has a buffer of its own (64 KB, from the C library),
+ * garbage once written to the spool file, but V8 frees that buffer only when it collects the
+ * piece's small JS object, and it collects young objects when they fill their space, not when
+ * outside memory grows: a 72 MB upload's pieces piled up to 25-30 MB at the server's peak (the C
+ * library's heap at 60 MB instead of 30-35).
+ */
+export function releaseReceivedPieces(): void {
+  if (gc) gc({ type: 'minor', execution: 'async' }).catch(() => undefined);
 }

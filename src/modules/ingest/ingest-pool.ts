@@ -15,6 +15,7 @@
 // it held get a 503 (send it again); the next upload starts a fresh worker.
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../core/module-worker.js';
+import { releaseReceivedPieces } from '../../core/release-memory.js';
 import { AppError } from '../../errors.js';
 import type { IngestJob, Ingester, UploadHints, UploadSink } from './ingester.js';
 import { settled } from './ingester.js';
@@ -25,6 +26,9 @@ import { openSpool } from './upload-spool.js';
 
 /** Pieces are gathered into messages of about this size (or the worker told of that much more). */
 const BATCH_BYTES = 1024 * 1024;
+/** Bytes received (all uploads) between two collections of the young generation (releaseReceivedPieces). */
+const RELEASE_PIECES_EVERY_BYTES = 8 * 1024 * 1024;
+let receivedSinceRelease = 0;
 /**
  * A spreadsheet parse may take this long plus SPREADSHEET_MS_PER_MB per MB of file. SheetJS reads
  * 4-8 MB a second here (a 24 MB xlsx in 5.8 s, a 12.5 MB xls in 1.5 s): about ten times that.
@@ -191,6 +195,11 @@ function workerSink(sizeHint: number, expect?: UploadHints): UploadSink {
       // After the worker died, the upload fails at its end (workerStopped): nothing to keep.
       if (state !== 'open' || chunk.length === 0 || worker !== w) return;
       received += chunk.length;
+      receivedSinceRelease += chunk.length;
+      if (receivedSinceRelease >= RELEASE_PIECES_EVERY_BYTES) {
+        receivedSinceRelease = 0;
+        releaseReceivedPieces();
+      }
       if (spool) {
         try {
           spool.write(chunk);
