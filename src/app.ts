@@ -134,6 +134,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     store,
     async close(): Promise<void> {
       clearInterval(sweeper);
+      datasets.stopWaiting();
       await datasets.idle();
       await store.close();
       await lookups.close();

@@ -16,6 +16,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     statlas.logger.info({ signal }, 'shutting down');
+    // Requests waiting for an upload (GET ?wait=) answer now rather than hold the close.
+    statlas.datasets.stopWaiting();
     server.close(() => {
       Promise.allSettled([statlas.close(), stopIngestWorker()]).finally(() => process.exit(0));
     });

@@ -72,3 +72,21 @@ test('a ready dataset is answered at once; another user still gets 404; bad wait
     expectError(await request(statlas.app).get(`/api/v1/datasets/${ds.id}?wait=${bad}`).set(user.auth), 400, 'VALIDATION_ERROR');
   }
 });
+
+test('a server that stops answers the requests waiting for a dataset at once', async () => {
+  const stopping = await startTestApp({ ASYNC_UPLOAD_MB: '0' });
+  const owner = await signUp(stopping.app, 'stop');
+  const ds = await stopping.db.dataset.create({
+    data: { userId: owner.id, name: 'stays', originalFilename: 's.csv', format: 'csv', sizeBytes: 10, status: 'processing', columns: [] as never },
+  });
+  const started = Date.now();
+  const waiting = request(stopping.app).get(`/api/v1/datasets/${ds.id}?wait=25`).set(owner.auth).then((r) => r);
+  await new Promise((r) => setTimeout(r, 200));
+  stopping.datasets.stopWaiting();
+  const res = await waiting;
+  expect(res.status).toBe(200);
+  expect(res.body.status).toBe('processing');
+  // Not at the end of the wait (25 s): re-reading every second would have kept it waiting.
+  expect(Date.now() - started).toBeLessThan(10_000);
+  await stopping.close();
+});

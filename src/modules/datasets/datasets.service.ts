@@ -80,6 +80,10 @@ function settleWaiters() {
     settled(id: string, ready: DatasetRecord | null): void {
       for (const wake of [...(waiting.get(id) ?? [])]) wake(ready);
     },
+    /** Wakes every waiting request (the server is stopping). */
+    wakeAll(): void {
+      for (const set of [...waiting.values()]) for (const wake of [...set]) wake(null);
+    },
   };
 }
 
@@ -132,6 +136,8 @@ function ingestOptions(filename: string, fields: UploadFields, limits: IngestLim
 export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: DatasetsServiceOptions) {
   const background = new Set<Promise<void>>();
   const waiters = settleWaiters();
+  /** Set when the server stops: requests that wait for a dataset answer with what it is now. */
+  let stopping = false;
 
   async function findOwned(userId: string, id: string): Promise<DatasetRecord> {
     const ds = await repo.find(userId, id);
@@ -342,7 +348,7 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
     async get(userId: string, id: string, wait: { waitMs?: number; signal?: AbortSignal } = {}) {
       let ds = await findOwned(userId, id);
       const deadline = Date.now() + (wait.waitMs ?? 0);
-      while (ds.status === 'processing' && !wait.signal?.aborted) {
+      while (ds.status === 'processing' && !wait.signal?.aborted && !stopping) {
         const left = deadline - Date.now();
         if (left <= 0) break;
         const done = await waiters.until(ds.id, Math.min(left, WAIT_RECHECK_MS), wait.signal);
@@ -472,6 +478,12 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       const ids = await repo.failStale(INTERRUPTED_REASON, new Date(Date.now() - opts.leaseMs));
       for (const id of ids) await store.prune(id, null).catch(() => undefined);
       return ids.length;
+    },
+
+    /** The server is stopping: requests waiting for a dataset answer now, with what it is now. */
+    stopWaiting(): void {
+      stopping = true;
+      waiters.wakeAll();
     },
 
     /** Waits for background ingests (graceful shutdown, tests). */
