@@ -20,8 +20,8 @@ afterAll(async () => {
 const csv = (rows: number) => ['n,label', ...Array.from({ length: rows }, (_, i) => `${i},l${i % 7}`)].join('\n');
 
 /** A dataset record that says "processing" with no upload behind it (as when another instance ingests it). */
-async function processingRecord(userId: string) {
-  return statlas.db.dataset.create({
+async function processingRecord(userId: string, app: StatlasApp = statlas) {
+  return app.db.dataset.create({
     data: { userId, name: 'elsewhere', originalFilename: 'e.csv', format: 'csv', sizeBytes: 10, status: 'processing', columns: [] as never },
   });
 }
@@ -76,9 +76,7 @@ test('a ready dataset is answered at once; another user still gets 404; bad wait
 test('a server that stops answers the requests waiting for a dataset at once', async () => {
   const stopping = await startTestApp({ ASYNC_UPLOAD_MB: '0' });
   const owner = await signUp(stopping.app, 'stop');
-  const ds = await stopping.db.dataset.create({
-    data: { userId: owner.id, name: 'stays', originalFilename: 's.csv', format: 'csv', sizeBytes: 10, status: 'processing', columns: [] as never },
-  });
+  const ds = await processingRecord(owner.id, stopping);
   const started = Date.now();
   const waiting = request(stopping.app).get(`/api/v1/datasets/${ds.id}?wait=25`).set(owner.auth).then((r) => r);
   await new Promise((r) => setTimeout(r, 200));

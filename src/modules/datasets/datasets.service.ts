@@ -14,6 +14,7 @@ import { blockDistinct, type BlockDistinct } from '../ingest/block-distinct.js';
 import type { IngestJob } from '../ingest/ingester.js';
 import type { ColumnBlock, IngestLimits, IngestOptions, IngestResult, InspectResult } from '../ingest/ingest.types.js';
 import { blockWriter, type BlockWriter } from './block-writer.js';
+import { settleWaiters } from './settle-waiters.js';
 import { convertColumn } from './convert-column.js';
 import { datasetView, rowObject } from './dataset-view.js';
 import type { EXPORT_FORMATS } from './datasets.schemas.js';
@@ -48,44 +49,6 @@ export interface DatasetsServiceOptions {
 
 /** How often a GET that waits for a dataset reads it again (for an ingest on another instance). */
 const WAIT_RECHECK_MS = 1000;
-
-/** Requests waiting for a background ingest of this instance to end, by dataset id. */
-function settleWaiters() {
-  type Wake = (ready: DatasetRecord | null) => void;
-  const waiting = new Map<string, Set<Wake>>();
-  return {
-    /**
-     * Resolves when `id`'s ingest here ends (with its record when it turned ready), or with null
-     * after `ms` or when `signal` aborts, whichever comes first.
-     */
-    until(id: string, ms: number, signal?: AbortSignal): Promise<DatasetRecord | null> {
-      return new Promise((resolve) => {
-        const wake: Wake = (ready) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', timedOut);
-          const set = waiting.get(id);
-          set?.delete(wake);
-          if (set?.size === 0) waiting.delete(id);
-          resolve(ready);
-        };
-        const timedOut = () => wake(null);
-        const timer = setTimeout(timedOut, ms);
-        signal?.addEventListener('abort', timedOut, { once: true });
-        const set = waiting.get(id) ?? new Set();
-        set.add(wake);
-        waiting.set(id, set);
-      });
-    },
-    /** The background ingest of `id` ended: ready (its record), or failed or dropped (null). */
-    settled(id: string, ready: DatasetRecord | null): void {
-      for (const wake of [...(waiting.get(id) ?? [])]) wake(ready);
-    },
-    /** Wakes every waiting request (the server is stopping). */
-    wakeAll(): void {
-      for (const set of [...waiting.values()]) for (const wake of [...set]) wake(null);
-    },
-  };
-}
 
 /** Progress is written at most this often while a background ingest runs. */
 const PROGRESS_EVERY_MS = 500;
