@@ -11,9 +11,10 @@
 //
 // Options (environment): LOAD_SECONDS=30  LOAD_CONNECTIONS=50  LOAD_BIG_MB=100  BENCH_PG=postgresql://…|off
 // LOAD_PHASES=mixed,charts,big (default all three; e.g. LOAD_PHASES=charts runs phase 2 alone, and
-// then leaves bench/results/load.json as it is unless LOAD_WRITE=1)
+// then leaves bench/results/load.json as it is unless LOAD_WRITE=1; so does a run on one database)
 // LOAD_REPEAT=3 (phase 2 this many times per database, each on a fresh server; the JSON keeps every run)
 // LOAD_CPU_PROF=<dir> (phase 2's server writes a V8 CPU profile there: where the time goes)
+// LOAD_DBS=sqlite,postgresql (the databases to load; e.g. LOAD_DBS=postgresql skips SQLite)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ const BIG_MB = Number(process.env.LOAD_BIG_MB ?? 100);
 const PHASES = new Set((process.env.LOAD_PHASES ?? 'mixed,charts,big').split(',').map((p) => p.trim()));
 const REPEAT = Number(process.env.LOAD_REPEAT ?? 1);
 const CPU_PROF = process.env.LOAD_CPU_PROF;
+const DBS = new Set((process.env.LOAD_DBS ?? 'sqlite,postgresql').split(',').map((d) => d.trim()));
 const USERS = 5;
 const MB = 1024 * 1024;
 
@@ -280,8 +282,8 @@ async function main() {
     machine: { cpus: cpus().length, memoryGb: Number((totalmem() / 1024 ** 3).toFixed(1)), node: process.version },
     settings: { seconds: SECONDS, connections: CONNECTIONS, users: USERS, mix: '1/8 uploads (200-row CSV), lists, rows pages, chart-data, dataset reads', rateLimits: 'off', phases: [...PHASES], chartRepeats: REPEAT },
   };
-  const dbs: BenchDb[] = [await sqliteDb(dir, 'load')];
-  const pgd = await pgDb('load', log);
+  const dbs: BenchDb[] = DBS.has('sqlite') ? [await sqliteDb(dir, 'load')] : [];
+  const pgd = DBS.has('postgresql') ? await pgDb('load', log) : null;
   if (pgd) dbs.push(pgd);
   try {
     if (PHASES.has('mixed')) {
@@ -358,7 +360,7 @@ async function main() {
     ]);
   }
   // A partial run must not overwrite the full results by accident.
-  if (PHASES.size === 3 || process.env.LOAD_WRITE === '1') {
+  if ((PHASES.size === 3 && DBS.size === 2) || process.env.LOAD_WRITE === '1') {
     mkdirSync(join(here, 'results'), { recursive: true });
     writeFileSync(join(here, 'results', 'load.json'), JSON.stringify(out, null, 2) + '\n');
     console.log('\nwritten: bench/results/load.json');

@@ -1,4 +1,5 @@
 import type { Db } from './client.js';
+import type { DatasetRecord } from './datasets.repo.js';
 import type { RequestLookups } from './request-lookups.js';
 
 export interface UserRecord {
@@ -16,11 +17,18 @@ export interface ApiKeyRecord {
   lastUsedAt: Date | null;
 }
 
+export type KeyWithUserRecord = ApiKeyRecord & { hash: string; user: UserRecord };
+
 const keyFields = { id: true, userId: true, prefix: true, createdAt: true, lastUsedAt: true } as const;
 const userFields = { id: true, email: true, name: true, createdAt: true } as const;
 
 /** `lookups`: the key lookup through the drivers (every request makes it); Prisma without. */
 export function usersRepo(db: Db, lookups?: RequestLookups) {
+  const findKeyByHash = (hash: string): Promise<KeyWithUserRecord | null> =>
+    lookups
+      ? lookups.keyByHash(hash)
+      : db.apiKey.findUnique({ where: { hash }, select: { ...keyFields, hash: true, user: { select: userFields } } });
+
   return {
     findByEmail: (email: string): Promise<UserRecord | null> => db.user.findUnique({ where: { email }, select: userFields }),
     findById: (id: string): Promise<UserRecord | null> => db.user.findUnique({ where: { id }, select: userFields }),
@@ -46,10 +54,18 @@ export function usersRepo(db: Db, lookups?: RequestLookups) {
       return count > 0;
     },
 
-    findKeyByHash: (hash: string): Promise<(ApiKeyRecord & { hash: string; user: UserRecord }) | null> =>
-      lookups
-        ? lookups.keyByHash(hash)
-        : db.apiKey.findUnique({ where: { hash }, select: { ...keyFields, hash: true, user: { select: userFields } } }),
+    findKeyByHash,
+
+    /**
+     * The key as findKeyByHash finds it, and with it the dataset `datasetId` if it is the key's
+     * user's (else null), in one read where the drivers' lookups are used; without them (Prisma)
+     * the dataset is not read (undefined).
+     */
+    async findKeyWithDataset(hash: string, datasetId: string): Promise<{ key: KeyWithUserRecord; dataset?: DatasetRecord | null } | null> {
+      if (lookups) return lookups.keyAndDataset(hash, datasetId);
+      const key = await findKeyByHash(hash);
+      return key && { key };
+    },
 
     touchKey: (id: string, at: Date) => db.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } }),
   };

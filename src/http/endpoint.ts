@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { z } from 'zod';
 import { AppError, type ErrorCode } from '../errors.js';
 import { parseWith } from './parse-input.js';
+import { sendJson } from './shared-json.js';
 import type { AuthUser } from './auth.js';
 
 export type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -66,7 +67,7 @@ function sendReply(res: Response, reply: Reply | undefined): void {
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   const status = reply.status ?? 200;
   if (status === 204 || reply.body === undefined) res.status(status).end();
-  else res.status(status).json(reply.body);
+  else sendJson(res, status, reply.body);
 }
 
 /** A route without a query schema takes no query parameters (built once: zod compiles each new schema on first use). */

@@ -39,7 +39,7 @@ export function analysisEndpoints(reader: DatasetReader): Endpoint[] {
       handle: async ({ user, params, query }) => {
         const q = query as z.infer<Q> & { filter?: string | string[] };
         const request = { columns: r.columnsOf(q), filters: parseFilterQuery(q.filter), filterPath: 'filter' as const };
-        const body = await reader.compute(user.id, params.id, r.path, request, q, ({ table, rows, dataset }) => r.run(table, rows, q, dataset));
+        const body = await reader.compute(user.id, params.id, r.path, request, q, ({ table, rows, dataset }) => r.run(table, rows, q, dataset), user.pathDataset);
         return { body };
       },
     });

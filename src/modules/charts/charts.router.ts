@@ -14,7 +14,7 @@ export function chartsEndpoints(datasets: DatasetsService, reader: DatasetReader
       body: chartRequestSchema,
       responses: { 200: { description: 'Chart points, counts, and the spec with the data inline.', schema: chartDataResponse } },
       errors: ['NOT_FOUND', 'CONFLICT'],
-      handle: async ({ user, params, body }) => ({ body: await renderChart(reader, await datasets.findReady(user.id, params.id), body) }),
+      handle: async ({ user, params, body }) => ({ body: await renderChart(reader, await datasets.findReady(user.id, params.id, user.pathDataset), body) }),
     }),
   ];
 }

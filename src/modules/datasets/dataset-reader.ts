@@ -5,6 +5,7 @@ import type { Table } from '../../core/column.js';
 import { applyFilters } from '../../core/filter-ops.js';
 import type { Filter, RowSelection } from '../../core/filter.types.js';
 import type { DatasetRecord } from '../../db/datasets.repo.js';
+import type { PathDataset } from '../../http/auth.js';
 import type { DatasetsService } from './datasets.service.js';
 import type { ResultCache } from './result-cache.js';
 
@@ -33,8 +34,10 @@ export function datasetReader(datasets: DatasetsService, results: ResultCache) {
     readDataset,
 
     /** The answer of `run` over the caller's ready dataset, from the cache when the same request was answered before. */
-    async compute<T>(userId: string, datasetId: string, kind: string, request: ReadRequest, params: unknown, run: (read: DatasetRead) => T): Promise<T> {
-      const dataset = await datasets.findReady(userId, datasetId);
+    async compute<T>(
+      userId: string, datasetId: string, kind: string, request: ReadRequest, params: unknown, run: (read: DatasetRead) => T, known?: PathDataset,
+    ): Promise<T> {
+      const dataset = await datasets.findReady(userId, datasetId, known);
       return results.get(dataset, kind, { request, params }, async () => run(await readDataset(dataset, request)));
     },
 

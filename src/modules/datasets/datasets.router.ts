@@ -54,7 +54,7 @@ export function datasetsEndpoints(datasets: DatasetsService, upload: RequestHand
         // A client that goes away stops the wait.
         const gone = new AbortController();
         res.once('close', () => gone.abort());
-        return { body: await datasets.get(user.id, params.id, { waitMs: query.wait * 1000, signal: gone.signal }) };
+        return { body: await datasets.get(user.id, params.id, { waitMs: query.wait * 1000, signal: gone.signal }, user.pathDataset) };
       },
     }),
     endpoint({
@@ -84,7 +84,7 @@ export function datasetsEndpoints(datasets: DatasetsService, upload: RequestHand
       query: rowsQuery,
       responses: { 200: { description: 'A page of rows; page.total counts rows after filtering.', schema: rowsResponse } },
       errors: ['NOT_FOUND', 'CONFLICT'],
-      handle: async ({ user, params, query }) => ({ body: await datasets.rows(user.id, params.id, query) }),
+      handle: async ({ user, params, query }) => ({ body: await datasets.rows(user.id, params.id, query, user.pathDataset) }),
     }),
     endpoint({
       method: 'get', path: '/datasets/:id/export', tag: 'Datasets',
@@ -96,7 +96,7 @@ export function datasetsEndpoints(datasets: DatasetsService, upload: RequestHand
       },
       errors: ['NOT_FOUND', 'CONFLICT'],
       handle: async ({ user, params, query, res }) => {
-        const file = await datasets.export(user.id, params.id, query);
+        const file = await datasets.export(user.id, params.id, query, user.pathDataset);
         res.attachment(file.filename);
         res.type(file.contentType);
         res.send(file.body);

@@ -9,6 +9,7 @@ import { parseSortParam, sortRows } from '../../core/sort.js';
 import type { DatasetRecord, DatasetsRepo } from '../../db/datasets.repo.js';
 import { isUniqueViolation } from '../../db/db-errors.js';
 import type { ReceivedFile } from '../../http/upload.js';
+import type { PathDataset } from '../../http/auth.js';
 import { AppError, type ParseLocation } from '../../errors.js';
 import { blockDistinct, type BlockDistinct } from '../ingest/block-distinct.js';
 import type { IngestJob } from '../ingest/ingester.js';
@@ -102,8 +103,12 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
   /** Set when the server stops: requests that wait for a dataset answer with what it is now. */
   let stopping = false;
 
-  async function findOwned(userId: string, id: string): Promise<DatasetRecord> {
-    const ds = await repo.find(userId, id);
+  /**
+   * The user's dataset, or a 404. `known`: the record read along with the request's key (see
+   * AuthUser.pathDataset), as current as a read now would be; used when it is the same id.
+   */
+  async function findOwned(userId: string, id: string, known?: PathDataset): Promise<DatasetRecord> {
+    const ds = known?.id === id ? known.record : await repo.find(userId, id);
     if (!ds) throw AppError.notFound('Dataset');
     return ds;
   }
@@ -132,8 +137,8 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
   }
 
   /** The dataset, if its content can be read now (409 while processing or after a failure). */
-  async function findReady(userId: string, id: string): Promise<DatasetRecord> {
-    const ds = await findOwned(userId, id);
+  async function findReady(userId: string, id: string, known?: PathDataset): Promise<DatasetRecord> {
+    const ds = await findOwned(userId, id, known);
     if (ds.status === 'processing') {
       throw new AppError('CONFLICT', 'This dataset is still being processed. Try again when its status is "ready".', { status: ds.status, progress: ds.progress });
     }
@@ -308,8 +313,8 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
      * ingest here ends, and at least every WAIT_RECHECK_MS (another instance may be the one
      * ingesting it), until it is done, the wait is over or `signal` aborts.
      */
-    async get(userId: string, id: string, wait: { waitMs?: number; signal?: AbortSignal } = {}) {
-      let ds = await findOwned(userId, id);
+    async get(userId: string, id: string, wait: { waitMs?: number; signal?: AbortSignal } = {}, known?: PathDataset) {
+      let ds = await findOwned(userId, id, known);
       const deadline = Date.now() + (wait.waitMs ?? 0);
       while (ds.status === 'processing' && !wait.signal?.aborted && !stopping) {
         const left = deadline - Date.now();
@@ -402,8 +407,8 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       store.forget(id);
     },
 
-    async rows(userId: string, id: string, q: { limit: number; offset: number; columns?: string[]; sort?: string; filter?: string | string[] }) {
-      const ds = await findReady(userId, id);
+    async rows(userId: string, id: string, q: { limit: number; offset: number; columns?: string[]; sort?: string; filter?: string | string[] }, known?: PathDataset) {
+      const ds = await findReady(userId, id, known);
       const { table, rows } = await selectRows(ds, q);
       const total = rows ? rows.length : ds.rowCount;
       const end = Math.min(total, q.offset + q.limit);
@@ -417,8 +422,8 @@ export function datasetsService(repo: DatasetsRepo, store: TableStore, opts: Dat
       return { data, page: { total, limit: q.limit, offset: q.offset } };
     },
 
-    async export(userId: string, id: string, q: { format: (typeof EXPORT_FORMATS)[number]; columns?: string[]; sort?: string; filter?: string | string[] }) {
-      const ds = await findReady(userId, id);
+    async export(userId: string, id: string, q: { format: (typeof EXPORT_FORMATS)[number]; columns?: string[]; sort?: string; filter?: string | string[] }, known?: PathDataset) {
+      const ds = await findReady(userId, id, known);
       const { table, rows } = await selectRows(ds, q);
       const all = rows ?? Int32Array.from({ length: ds.rowCount }, (_, i) => i);
       const base = safeFilename(ds.name).replace(/["\\;]/g, '_') || 'dataset';

@@ -4,11 +4,14 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { DatasetRecord } from '../../db/datasets.repo.js';
+import { shareAsJson } from '../../http/shared-json.js';
 
 export function resultCache(maxBytes: number) {
-  const cache = new LRUCache<string, { value: unknown }>({
+  const cache = new LRUCache<string, { value: unknown; size: number }>({
     maxSize: Math.max(1, maxBytes),
-    sizeCalculation: (entry) => Math.max(1, JSON.stringify(entry.value)?.length ?? 1),
+    // The answer is kept with its JSON (written once when it is kept, then sent as is: shared-json.ts),
+    // so it counts as twice its JSON's size.
+    sizeCalculation: (entry) => Math.max(1, 2 * entry.size),
   });
   const pending = new Map<string, Promise<unknown>>();
 
@@ -25,7 +28,7 @@ export function resultCache(maxBytes: number) {
         running = Promise.resolve()
           .then(compute)
           .then((value) => {
-            cache.set(key, { value });
+            cache.set(key, { value, size: typeof value === 'object' && value !== null ? shareAsJson(value) : 1 });
             return value;
           })
           .finally(() => pending.delete(key));
