@@ -51,7 +51,7 @@ const FIRST_TOUCH = execFileSync(process.execPath, [fileURLToPath(new URL('../sc
  */
 const SERVER_TUNABLES = process.env.BENCH_SERVER_TUNABLES ?? FIRST_TOUCH.slice(FIRST_TOUCH.indexOf(': ') + 2);
 /** The Node flags the server runs with, as `npm start` gives them (BENCH_SERVER_NODE_ARGS= runs without). */
-const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--initial-old-space-size=128 --expose-gc --liftoff-only --max-semi-space-size=4').split(' ').filter(Boolean);
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '--initial-old-space-size=128 --expose-gc --liftoff-only --max-semi-space-size=8').split(' ').filter(Boolean);
 /** What the server runs with (written with the results, to compare runs on different machines). */
 export const SERVER_SETTINGS = { firstTouch: FIRST_TOUCH, tunables: SERVER_TUNABLES, nodeArgs: SERVER_NODE_ARGS };
 
