@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import cors from 'cors';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
 import { releaseStartupMemory } from './core/release-memory.js';
 import { createDb, providerOf, type Db } from './db/client.js';
@@ -20,6 +19,7 @@ import { mountEndpoints, type Endpoint } from './http/endpoint.js';
 import { errorHandler } from './http/error-handler.js';
 import { rateLimits } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
+import { requestLog } from './http/request-log.js';
 import { securityHeaders } from './http/security-headers.js';
 import { uploadMiddleware } from './http/upload.js';
 import { createLogger } from './logger.js';
@@ -158,14 +158,7 @@ function expressApp(config: Config, logger: Logger, users: UsersRepo, routes: Ro
   // Behind a PaaS router: the client's address is in X-Forwarded-For (one proxy hop).
   app.set('trust proxy', 1);
   app.use(requestId);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (_req, res) => String((res as Response).locals?.requestId ?? ''),
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(securityHeaders());
   app.use(cors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'Content-Disposition'] }));
 
