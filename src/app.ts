@@ -162,10 +162,6 @@ function expressApp(config: Config, logger: Logger, users: UsersRepo, routes: Ro
   app.use(securityHeaders());
   app.use(cors({ origin: config.corsOrigins, exposedHeaders: ['X-Request-Id', 'Location', 'Retry-After', 'Content-Disposition'] }));
 
-  app.use(mountEndpoints([routes.health]));
-  app.use(docsRouter(() => buildOpenApiDocument(groups, { version: VERSION })));
-  app.use(demoRouter());
-
   const api = express.Router();
   if (config.RATE_LIMIT_ENABLED) api.use(rateLimits(config.RATE_LIMIT_PER_MINUTE));
   api.use(express.json({ limit: '1mb' }));
@@ -173,7 +169,12 @@ function expressApp(config: Config, logger: Logger, users: UsersRepo, routes: Ro
   // Authentication first: without a valid key, every other /api/v1 request is a 401 (before 400/404/405).
   api.use(authenticate(users));
   api.use(mountEndpoints(routes.keyed));
+  // The API first: its requests (nearly all of them) then skip the routers of the pages below.
   app.use('/api/v1', api);
+
+  app.use(mountEndpoints([routes.health]));
+  app.use(docsRouter(() => buildOpenApiDocument(groups, { version: VERSION })));
+  app.use(demoRouter());
 
   app.use((req: Request, _res: Response, next: NextFunction) => {
     next(new AppError('NOT_FOUND', `There is nothing at ${req.method} ${req.path.slice(0, 200)}.`));
