@@ -46,17 +46,12 @@ export function authenticate(users: UsersRepo) {
     const key = keyFrom(req);
     if (!key || key.length > 200) throw new AppError('UNAUTHORIZED', 'Send a valid API key: Authorization: Bearer <key>.');
     const hash = hashApiKey(key);
+    // With a dataset in the path, the key and that dataset come in one read.
     const datasetId = DATASET_PATH.exec(req.path)?.[1];
-    let pathDataset: PathDataset | undefined;
-    let found;
-    if (datasetId === undefined) {
-      found = await users.findKeyByHash(hash);
-    } else {
-      const both = await users.findKeyWithDataset(hash, datasetId);
-      found = both?.key ?? null;
-      if (both?.dataset !== undefined) pathDataset = { id: datasetId, record: both.dataset };
-    }
+    const read = datasetId === undefined ? { key: await users.findKeyByHash(hash), dataset: undefined } : await users.findKeyWithDataset(hash, datasetId);
+    const found = read?.key;
     if (!found || !sameHash(found.hash, hash)) throw new AppError('UNAUTHORIZED', 'This API key is not valid.');
+    const pathDataset = datasetId !== undefined && read?.dataset !== undefined ? { id: datasetId, record: read.dataset } : undefined;
     const now = new Date();
     if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > TOUCH_EVERY_MS) {
       void users.touchKey(found.id, now).catch(() => undefined);
