@@ -1,6 +1,7 @@
 // One log line per request when it is over, through the app's pino logger: info for answers below
-// 400, warn for 4xx, error for 5xx. A request the client gave up on before its answer was sent is a
-// warn ("request aborted").
+// 400, warn for 4xx, error for 5xx. A request the client gave up on before its answer was sent says
+// "request aborted" (at info when its status was good: clients leave all the time, e.g. a browser
+// tab that is closed, and that is not a problem of the server).
 //
 // Why not pino-http: for every request it made a child logger with the request serialized into it
 // (two pino children), before knowing whether anything would be written. Under chart load on
@@ -19,7 +20,7 @@ export function requestLog(logger: Logger): RequestHandler {
       res.off('close', over);
       const status = res.statusCode;
       const aborted = !res.writableFinished;
-      const level = status >= 500 ? 'error' : status >= 400 || aborted ? 'warn' : 'info';
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
         {

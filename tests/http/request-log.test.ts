@@ -65,7 +65,7 @@ describe('at info', () => {
     expect(byId.get(noKey.headers['x-request-id'])).toMatchObject({ level: 40, res: { statusCode: 401 } });
   });
 
-  test('a client that goes away before the answer: a warn line "request aborted"', async () => {
+  test('a client that goes away before the answer: an info line "request aborted"', async () => {
     lines.length = 0;
     // A dataset that stays processing, so a wait holds the request open until the client leaves.
     const ds = await statlas.db.dataset.create({
@@ -82,7 +82,7 @@ describe('at info', () => {
       req.destroy();
       const deadline = Date.now() + 5_000;
       while (!requestLines(lines).some((l) => l.req!.id === 'gone-1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(requestLines(lines).filter((l) => l.req!.id === 'gone-1')).toEqual([expect.objectContaining({ level: 40, msg: 'request aborted' })]);
+      expect(requestLines(lines).filter((l) => l.req!.id === 'gone-1')).toEqual([expect.objectContaining({ level: 30, msg: 'request aborted' })]);
     } finally {
       server.close();
     }
