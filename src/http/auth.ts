@@ -26,8 +26,11 @@ export interface PathDataset {
   record: DatasetRecord | null;
 }
 
-/** The dataset id in a path under /api/v1 (as the routes' `:id` would take it, undecoded). */
-const DATASET_PATH = /^\/datasets\/([^/]{1,100})/;
+/**
+ * The dataset id in a path under /api/v1 (as the routes' `:id` would take it, undecoded). For
+ * `/datasets/inspect` it reads a dataset that is not there: one statement all the same.
+ */
+const DATASET_PATH = /^\/datasets\/([^/]{1,100})(?:\/|$)/;
 
 /** lastUsedAt is a hint, not an audit log: write it at most once a minute per key. */
 const TOUCH_EVERY_MS = 60_000;

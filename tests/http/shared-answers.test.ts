@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import type { StatlasApp } from '../../src/app.js';
-import { expectError, signUp, startTestApp, uploadReady, type TestUser } from '../helpers/test-app.js';
+import { expectError, signUp, startTestApp, upload, uploadReady, type TestUser } from '../helpers/test-app.js';
 
 const CSV = 'region,units,price\nnorth,10,2.5\nsouth,3,1.25\neast,7,4\nnorth,1,9\n';
 const CHART = { type: 'bar', x: 'region', y: 'units', aggregate: 'sum' };
@@ -121,6 +121,15 @@ describe('the dataset read with the key', () => {
       expectError(await request(statlas.app).get(`/api/v1${path}`).set(alice.auth), 404, 'NOT_FOUND');
     }
     expectError(await chart(id), 404, 'NOT_FOUND');
+  });
+
+  test('ids at and over the length limit, and the inspect route, answer as before', async () => {
+    // 100 characters: read with the key, not found. 150: the path's id fails validation (a 400).
+    expectError(await request(statlas.app).get(`/api/v1/datasets/${'x'.repeat(100)}/rows`).set(alice.auth), 404, 'NOT_FOUND');
+    expectError(await request(statlas.app).get(`/api/v1/datasets/${'x'.repeat(150)}/rows`).set(alice.auth), 400, 'VALIDATION_ERROR');
+    const inspected = await upload(statlas.app, alice, CSV, 'sales.csv', {}, '/api/v1/datasets/inspect');
+    expect(inspected.status).toBe(200);
+    expect(inspected.body.columns.map((c: { name: string }) => c.name)).toEqual(['region', 'units', 'price']);
   });
 
   test('a path with an encoded id finds the same dataset as the plain one', async () => {
