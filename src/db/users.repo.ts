@@ -1,6 +1,6 @@
 import type { Db } from './client.js';
 import type { DatasetRecord } from './datasets.repo.js';
-import type { RequestLookups } from './request-lookups.js';
+import type { KeyWithUser, RequestLookups } from './request-lookups.js';
 
 export interface UserRecord {
   id: string;
@@ -17,14 +17,12 @@ export interface ApiKeyRecord {
   lastUsedAt: Date | null;
 }
 
-export type KeyWithUserRecord = ApiKeyRecord & { hash: string; user: UserRecord };
-
 const keyFields = { id: true, userId: true, prefix: true, createdAt: true, lastUsedAt: true } as const;
 const userFields = { id: true, email: true, name: true, createdAt: true } as const;
 
 /** `lookups`: the key lookup through the drivers (every request makes it); Prisma without. */
 export function usersRepo(db: Db, lookups?: RequestLookups) {
-  const findKeyByHash = (hash: string): Promise<KeyWithUserRecord | null> =>
+  const findKeyByHash = (hash: string): Promise<KeyWithUser | null> =>
     lookups
       ? lookups.keyByHash(hash)
       : db.apiKey.findUnique({ where: { hash }, select: { ...keyFields, hash: true, user: { select: userFields } } });
@@ -61,7 +59,7 @@ export function usersRepo(db: Db, lookups?: RequestLookups) {
      * user's (else null), in one read where the drivers' lookups are used; without them (Prisma)
      * the dataset is not read (undefined).
      */
-    async findKeyWithDataset(hash: string, datasetId: string): Promise<{ key: KeyWithUserRecord; dataset?: DatasetRecord | null } | null> {
+    async findKeyWithDataset(hash: string, datasetId: string): Promise<{ key: KeyWithUser; dataset?: DatasetRecord | null } | null> {
       if (lookups) return lookups.keyAndDataset(hash, datasetId);
       const key = await findKeyByHash(hash);
       return key && { key };
